@@ -1,0 +1,3 @@
+from pilothouse.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""1Pilot REST API v1 routes: HTTP only — parse, call the service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from pilothouse.apps.onepilot.auth import Reader
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/ping", tags=["ping"])
+def ping(_principal: Reader) -> dict[str, Any]:
+    """Test that you are correctly authenticated."""
+    return {"message": "pong"}

@@ -1,0 +1,1 @@
+"""Accounts: organizations, users, memberships, API tokens, password and JWT login."""

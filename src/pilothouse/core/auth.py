@@ -1,0 +1,213 @@
+"""Credentials → Principal: one parser per header scheme, one indexed read per token.
+
+Schemes an app may accept:
+    bearer    Authorization: Bearer <API token or JWT>
+    apitoken  Authorization: APIToken <API token>
+    basic     Authorization: Basic base64(<API token>:)    (the token as user name, no password)
+
+Routes declare what they need in their signature:
+
+    SitesWrite = Annotated[Principal, Depends(require(scopes={"write"}))]
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pilothouse.core.accounts.credentials import decode_jwt, hash_token, looks_like_jwt
+from pilothouse.core.accounts.models import ApiToken, Membership, Organization, Plan
+from pilothouse.core.db import session_scope
+from pilothouse.core.errors import Forbidden, RateLimited, Unauthorized
+from pilothouse.core.models import utcnow
+
+if TYPE_CHECKING:
+    from pilothouse.core.app import AppSpec
+    from pilothouse.core.runtime import Runtime
+
+__all__ = [
+    "Scheme",
+    "Principal",
+    "read_credential",
+    "principal_from_token",
+    "principal_from_jwt",
+    "get_runtime",
+    "get_session",
+    "DbSession",
+    "require",
+    "AUTH_MARK",
+]
+
+Scheme = Literal["bearer", "apitoken", "basic"]
+AUTH_MARK = "__pilothouse_auth__"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    organization_id: int
+    scopes: frozenset[str]
+    plan: Plan
+    token_id: int | None = None  # None when the caller came with a JWT
+
+    def can(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def read_credential(header: str | None, schemes: Iterable[Scheme]) -> str | None:
+    """The secret in an Authorization header, if its scheme is one the app accepts."""
+    if not header:
+        return None
+    kind, _, value = header.strip().partition(" ")
+    kind, value = kind.lower(), value.strip()
+    if not value or kind not in schemes:
+        return None
+    if kind != "basic":
+        return value
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return user if sep and user and not password else None
+
+
+def principal_from_token(session: Session, secret: str, touch_seconds: int) -> Principal | None:
+    """The principal of a live API token: one indexed read; last-used written once a minute."""
+    row = session.execute(
+        select(
+            ApiToken.id,
+            ApiToken.user_id,
+            ApiToken.organization_id,
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.revoked,
+            ApiToken.last_used_at,
+            Organization.plan,
+        )
+        .join(Organization, Organization.id == ApiToken.organization_id)
+        .where(ApiToken.token_hash == hash_token(secret))
+    ).first()
+    if row is None or row.revoked:
+        return None
+    now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=touch_seconds):
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    return Principal(
+        user_id=row.user_id,
+        organization_id=row.organization_id,
+        scopes=frozenset(row.scopes.split()),
+        plan=row.plan,
+        token_id=row.id,
+    )
+
+
+def principal_from_jwt(session: Session, secret: str, token: str) -> Principal | None:
+    """The principal of a JWT we signed, while its user is still a member of its organization."""
+    claims = decode_jwt(secret, token)
+    if claims is None:
+        return None
+    try:
+        user_id, organization_id = int(claims["sub"]), int(claims["org"])
+    except (TypeError, ValueError):
+        return None
+    plan = session.scalar(
+        select(Organization.plan)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == user_id, Organization.id == organization_id)
+    )
+    if plan is None:
+        return None
+    return Principal(
+        user_id=user_id,
+        organization_id=organization_id,
+        scopes=frozenset(str(claims.get("scope", "read")).split()),
+        plan=plan,
+    )
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The process runtime the server attached to this app."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the handler returns, rolled back on error."""
+    with session_scope(get_runtime(request).sessions) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, limit: int) -> None:
+    settings = runtime.settings
+    if not settings.ratelimit_enabled:
+        return
+    state = runtime.limiter.hit(
+        f"{spec.name}:{key}", limit=limit, window_seconds=settings.ratelimit_window_seconds
+    )
+    if spec.ratelimit_headers:
+        request.state.ratelimit = state
+    if not state.allowed:
+        headers = {"Retry-After": str(state.retry_after)}
+        if spec.ratelimit_headers:
+            headers.update(state.headers())
+        raise RateLimited(headers=headers)
+
+
+def _authenticate(request: Request, session: Session) -> Principal:
+    spec: AppSpec = request.app.state.spec
+    runtime = get_runtime(request)
+    credential = read_credential(request.headers.get("authorization"), spec.auth_schemes)
+    principal = None
+    if credential is not None:
+        if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
+            principal = principal_from_jwt(session, runtime.secret, credential)
+        else:
+            principal = principal_from_token(
+                session, credential, runtime.settings.token_touch_seconds
+            )
+    if principal is None:
+        _count(
+            request,
+            spec,
+            runtime,
+            f"ip:{_client_ip(request)}",
+            runtime.settings.ratelimit_anonymous,
+        )
+        raise Unauthorized(headers={"WWW-Authenticate": spec.www_authenticate})
+    request.state.token_id = principal.token_id
+    request.state.user_id = principal.user_id
+    limit = spec.limit_for(principal.plan, runtime.settings)
+    _count(request, spec, runtime, f"u{principal.user_id}:o{principal.organization_id}", limit)
+    return principal
+
+
+def require(*, scopes: Iterable[str] = ()) -> Callable[[Request, Session], Principal]:
+    """A dependency: the caller's Principal, which must hold every scope in `scopes`."""
+    needed = frozenset(scopes)
+
+    def dependency(request: Request, session: DbSession) -> Principal:
+        principal = _authenticate(request, session)
+        if not needed <= principal.scopes:
+            raise Forbidden()
+        return principal
+
+    setattr(dependency, AUTH_MARK, needed)
+    return dependency
