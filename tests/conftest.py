@@ -78,13 +78,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = Runtime.from_settings(settings)
     yield runtime
     with runtime.engine.begin() as connection:
         for table in reversed(load_models().sorted_tables):
             connection.execute(table.delete())
-    runtime.close()
+    await runtime.aclose()
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            runtime.close()
+            await runtime.aclose()
 
     routes: list[Route | Mount] = [Route("/healthz", _health(runtime))]
     if settings.single_app:

@@ -24,13 +24,14 @@ from pilothouse.core.pagination import (
     paginate,
     skip_size_page,
 )
+from pilothouse.core.routing import ApiRoute
 from pilothouse.core.runtime import Runtime
 from pilothouse.core.scoping import get_scoped, scoped
 
 Reader = Annotated[Principal, Depends(require())]
 Writer = Annotated[Principal, Depends(require(scopes={"write"}))]
 
-router = APIRouter()
+router = APIRouter(route_class=ApiRoute)
 
 
 class Thing(BaseModel):

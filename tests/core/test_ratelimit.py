@@ -60,7 +60,7 @@ async def test_headers_count_down_then_429(settings, runtime, account, redis_url
         }
         assert 0 < int(response.headers["Retry-After"]) <= settings.ratelimit_window_seconds
         assert response.headers["X-RateLimit-Remaining"] == "0"
-    limited_runtime.close()
+    await limited_runtime.aclose()
 
 
 @backends
@@ -70,7 +70,7 @@ async def test_errors_carry_the_headers_too(settings, runtime, account, redis_ur
         response = await client.get("/tokens/999999", headers=account.read)
         assert response.status_code == 404
         assert response.headers["X-RateLimit-Remaining"] == "2"
-    limited_runtime.close()
+    await limited_runtime.aclose()
 
 
 async def test_each_user_has_its_own_counter(settings, runtime, account, other_account):
@@ -80,7 +80,7 @@ async def test_each_user_has_its_own_counter(settings, runtime, account, other_a
             await client.get("/whoami", headers=account.read)
         assert (await client.get("/whoami", headers=account.read)).status_code == 429
         assert (await client.get("/whoami", headers=other_account.read)).status_code == 200
-    limited_runtime.close()
+    await limited_runtime.aclose()
 
 
 async def test_plan_sets_the_limit(settings, runtime, account, other_account) -> None:
@@ -93,7 +93,7 @@ async def test_plan_sets_the_limit(settings, runtime, account, other_account) ->
     async with client_for(limited_runtime) as client:
         response = await client.get("/whoami", headers=other_account.read)
         assert response.headers["X-RateLimit-Limit"] == "5"
-    limited_runtime.close()
+    await limited_runtime.aclose()
 
 
 async def test_unauthenticated_callers_are_limited_per_ip(settings, runtime) -> None:
@@ -104,7 +104,7 @@ async def test_unauthenticated_callers_are_limited_per_ip(settings, runtime) -> 
         response = await client.get("/whoami")
         assert response.status_code == 429
         assert "Retry-After" in response.headers
-    limited_runtime.close()
+    await limited_runtime.aclose()
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="Redis: PILOTHOUSE_TEST_REDIS_URL is not set")
@@ -116,5 +116,5 @@ async def test_two_instances_share_one_counter_in_redis(settings, runtime, accou
             for client in (a, b, a, b)
         ]
     assert statuses == [200, 200, 200, 429]
-    first.close()
-    second.close()
+    await first.aclose()
+    await second.aclose()

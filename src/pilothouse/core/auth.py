@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pilothouse.core.accounts.credentials import decode_jwt, hash_token, looks_like_jwt
 from pilothouse.core.accounts.models import ApiToken, Membership, Organization, Plan
-from pilothouse.core.db import session_scope
 from pilothouse.core.errors import Forbidden, RateLimited, Unauthorized
 from pilothouse.core.models import utcnow
 
@@ -80,22 +79,26 @@ def read_credential(header: str | None, schemes: Iterable[Scheme]) -> str | None
     return user if sep and user and not password else None
 
 
+# Built once: a statement object reused per request skips SQLAlchemy's construction work.
+_TOKEN_LOOKUP = (
+    select(
+        ApiToken.id,
+        ApiToken.user_id,
+        ApiToken.organization_id,
+        ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.revoked,
+        ApiToken.last_used_at,
+        Organization.plan,
+    )
+    .join(Organization, Organization.id == ApiToken.organization_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_from_token(session: Session, secret: str, touch_seconds: int) -> Principal | None:
     """The principal of a live API token: one indexed read; last-used written once a minute."""
-    row = session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.user_id,
-            ApiToken.organization_id,
-            ApiToken.scopes,
-            ApiToken.expires_at,
-            ApiToken.revoked,
-            ApiToken.last_used_at,
-            Organization.plan,
-        )
-        .join(Organization, Organization.id == ApiToken.organization_id)
-        .where(ApiToken.token_hash == hash_token(secret))
-    ).first()
+    row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": hash_token(secret)}).first()
     if row is None or row.revoked:
         return None
     now = utcnow()
@@ -142,10 +145,31 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed when the handler returns, rolled back on error."""
-    with session_scope(get_runtime(request).sessions) as session:
-        yield session
+def _finish(session: Session, ok: bool) -> None:
+    try:
+        if ok:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed when the handler returns, rolled back on error.
+
+    A request first waits (asynchronously) for one of the runtime's database slots, so taking
+    a pooled connection never blocks the event loop. Opening a session does no I/O.
+    """
+    runtime = get_runtime(request)
+    async with runtime.request_slots:
+        session = runtime.sessions()
+        try:
+            yield session
+        except BaseException:
+            await runtime.db(_finish, session, False)
+            raise
+        await runtime.db(_finish, session, True)
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
@@ -155,11 +179,11 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, limit: int) -> None:
+async def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, limit: int) -> None:
     settings = runtime.settings
     if not settings.ratelimit_enabled:
         return
-    state = runtime.limiter.hit(
+    state = await runtime.limiter.hit(
         f"{spec.name}:{key}", limit=limit, window_seconds=settings.ratelimit_window_seconds
     )
     if spec.ratelimit_headers:
@@ -171,20 +195,23 @@ def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, limit: i
         raise RateLimited(headers=headers)
 
 
-def _authenticate(request: Request, session: Session) -> Principal:
+def _principal(
+    session: Session, runtime: Runtime, spec: AppSpec, credential: str
+) -> Principal | None:
+    if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
+        return principal_from_jwt(session, runtime.secret, credential)
+    return principal_from_token(session, credential, runtime.settings.token_touch_seconds)
+
+
+async def _authenticate(request: Request, session: Session) -> Principal:
     spec: AppSpec = request.app.state.spec
     runtime = get_runtime(request)
     credential = read_credential(request.headers.get("authorization"), spec.auth_schemes)
     principal = None
     if credential is not None:
-        if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
-            principal = principal_from_jwt(session, runtime.secret, credential)
-        else:
-            principal = principal_from_token(
-                session, credential, runtime.settings.token_touch_seconds
-            )
+        principal = await runtime.db(_principal, session, runtime, spec, credential)
     if principal is None:
-        _count(
+        await _count(
             request,
             spec,
             runtime,
@@ -195,16 +222,20 @@ def _authenticate(request: Request, session: Session) -> Principal:
     request.state.token_id = principal.token_id
     request.state.user_id = principal.user_id
     limit = spec.limit_for(principal.plan, runtime.settings)
-    _count(request, spec, runtime, f"u{principal.user_id}:o{principal.organization_id}", limit)
+    await _count(
+        request, spec, runtime, f"u{principal.user_id}:o{principal.organization_id}", limit
+    )
     return principal
 
 
-def require(*, scopes: Iterable[str] = ()) -> Callable[[Request, Session], Principal]:
+def require(
+    *, scopes: Iterable[str] = ()
+) -> Callable[[Request, Session], Coroutine[None, None, Principal]]:
     """A dependency: the caller's Principal, which must hold every scope in `scopes`."""
     needed = frozenset(scopes)
 
-    def dependency(request: Request, session: DbSession) -> Principal:
-        principal = _authenticate(request, session)
+    async def dependency(request: Request, session: DbSession) -> Principal:
+        principal = await _authenticate(request, session)
         if not needed <= principal.scopes:
             raise Forbidden()
         return principal

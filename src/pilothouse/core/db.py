@@ -36,12 +36,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False},
-            pool_size=8,
-            max_overflow=8,
+            pool_size=16,
+            max_overflow=16,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

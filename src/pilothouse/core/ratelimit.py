@@ -1,7 +1,8 @@
 """Fixed-window rate limits per principal and app, in memory or in Redis (shared by processes).
 
-Counting is the `limits` library's: its Redis fixed window is one atomic script, so any number
-of server processes share one counter per key.
+Counting is the `limits` library's async storage: its Redis `incr` is one atomic script (count
+and first-hit expiry together), so any number of server processes share one counter per key,
+and the event loop never waits on a blocking socket.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from redis.asyncio import ConnectionPool
 
 __all__ = ["RateLimitState", "RateLimiter"]
 
@@ -45,23 +46,37 @@ class RateLimiter:
     """Counts hits per key in fixed windows; memory by default, Redis when given a URL."""
 
     def __init__(self, redis_url: str = "", *, key_prefix: str = "pilothouse") -> None:
-        uri = redis_url or "memory://"
-        options = {"key_prefix": key_prefix} if redis_url else {}
-        self._storage = storage_from_string(uri, **options)
-        self._strategy = FixedWindowRateLimiter(self._storage)
+        self._storage: Storage
+        self._pool: ConnectionPool | None = None
+        if redis_url:
+            self._pool = ConnectionPool.from_url(redis_url)
+            self._storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                key_prefix=key_prefix,
+                connection_pool=self._pool,
+            )
+        else:
+            self._storage = MemoryStorage()
 
-    def hit(self, key: str, *, limit: int, window_seconds: int) -> RateLimitState:
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> RateLimitState:
         """Count one request for `key`, and say whether it is within the limit."""
         item = RateLimitItemPerSecond(limit, window_seconds)
-        allowed = self._strategy.hit(item, key)
-        stats = self._strategy.get_window_stats(item, key)
+        storage_key = item.key_for(key)
+        count = await self._storage.incr(storage_key, item.get_expiry())
+        reset_at = await self._storage.get_expiry(storage_key)
         return RateLimitState(
             limit=limit,
-            remaining=max(0, stats.remaining),
-            reset_at=stats.reset_time,
-            allowed=allowed,
+            remaining=max(0, limit - count),
+            reset_at=reset_at,
+            allowed=count <= limit,
         )
 
-    def reset(self) -> None:
-        """Forget every counter (tests and the CLI)."""
-        self._storage.reset()
+    async def aclose(self) -> None:
+        """Close the Redis connections, if any."""
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def reset(self) -> None:
+        """Forget every counter."""
+        await self._storage.reset()

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 
 from pilothouse.apps.onepilot.auth import Reader
+from pilothouse.core.routing import ApiRoute
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=ApiRoute)
 
 
 @router.get("/ping", tags=["ping"])
