@@ -39,6 +39,7 @@ def load_specs() -> dict[str, AppSpec]:
 def load_models() -> MetaData:
     """The metadata of every table: the core's and every app's."""
     importlib.import_module("pilothouse.core.accounts.models")
+    importlib.import_module("pilothouse.core.leases")
     for path in APP_MODULES.values():
         importlib.import_module(f"{path}.models")
     return Base.metadata

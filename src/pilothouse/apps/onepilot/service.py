@@ -1,0 +1,327 @@
+"""Sites, tags and logs of one organization: the rules, shared by the API and the workers.
+
+Every function takes a session and the caller's Principal, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pilothouse.apps.onepilot.models import Log, Package, Site, SiteCheck, Tag, site_tags
+from pilothouse.apps.onepilot.schemas import MonitorSettings, SiteCreate, SiteUpdate
+from pilothouse.core.auth import Principal
+from pilothouse.core.errors import ValidationFailed
+from pilothouse.core.models import utcnow
+from pilothouse.core.pagination import Page, PageParams, paginate
+from pilothouse.core.scoping import get_scoped, scoped
+from pilothouse.core.secrets import SecretBox
+
+__all__ = [
+    "LogFilter",
+    "get_site",
+    "list_sites",
+    "create_site",
+    "update_site",
+    "delete_site",
+    "rotate_private_key",
+    "uptime_for",
+    "list_tags",
+    "create_tag",
+    "delete_tag",
+    "list_logs",
+    "add_log",
+    "list_packages",
+]
+
+URL_TAKEN = {"url": ["The url has already been taken."]}
+# Uptime windows, as 1Pilot's agent reports error counts: 24 hours, 7 days, 30 days.
+UPTIME_WINDOWS = {"24h": 1, "7d": 7, "30d": 30}
+# Ids are 32-bit integers in the database; a larger one cannot exist (and must not reach SQL).
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    site_id: int | None = None
+    type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _same_url(url: str) -> str:
+    return url.rstrip("/")
+
+
+def get_site(session: Session, principal: Principal, site_id: int) -> Site | None:
+    """One of the organization's sites, or None."""
+    if not 0 < site_id <= MAX_ID:
+        return None
+    return get_scoped(session, Site, site_id, principal)
+
+
+def list_sites(
+    session: Session,
+    principal: Principal,
+    page: PageParams,
+    *,
+    tag: str | None = None,
+    search: str | None = None,
+    status: str | None = None,
+) -> Page[Site]:
+    """The organization's sites, oldest first, filtered by tag (id or name), text and status."""
+    stmt = scoped(select(Site), principal).order_by(Site.id)
+    if tag:
+        by_id = tag.isdigit() and int(tag) <= MAX_ID
+        match = Tag.id == int(tag) if by_id else func.lower(Tag.name) == tag.lower()
+        tagged = (
+            select(site_tags.c.site_id)
+            .join(Tag, Tag.id == site_tags.c.tag_id)
+            .where(match, Tag.organization_id == principal.organization_id)
+        )
+        stmt = stmt.where(Site.id.in_(tagged))
+    if search:
+        pattern = f"%{search.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Site.name).like(pattern), func.lower(Site.url).like(pattern))
+        )
+    if status:
+        stmt = stmt.where(func.lower(Site.status) == status.lower())
+    return paginate(session, stmt, page)
+
+
+def _resolve_tags(session: Session, principal: Principal, refs: Sequence[int | str]) -> list[Tag]:
+    tags: dict[int, Tag] = {}
+    for ref in refs:
+        if isinstance(ref, int):
+            tag = get_scoped(session, Tag, ref, principal) if 0 < ref <= MAX_ID else None
+            if tag is None:
+                raise ValidationFailed({"tags": ["The selected tags is invalid."]})
+        else:
+            tag = _tag_named(session, principal, ref)
+        tags[tag.id] = tag
+    return list(tags.values())
+
+
+def _tag_named(session: Session, principal: Principal, name: str) -> Tag:
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise ValidationFailed({"tags": ["The selected tags is invalid."]})
+    tag = session.scalars(scoped(select(Tag), principal).where(Tag.name == name)).first()
+    if tag is None:
+        tag = Tag(organization_id=principal.organization_id, name=name)
+        session.add(tag)
+        session.flush()
+    return tag
+
+
+def _link_tags(session: Session, site: Site, tags: list[Tag]) -> None:
+    session.execute(delete(site_tags).where(site_tags.c.site_id == site.id))
+    if tags:
+        rows = [
+            {"site_id": site.id, "tag_id": tag.id, "organization_id": site.organization_id}
+            for tag in tags
+        ]
+        session.execute(site_tags.insert(), rows)
+    session.expire(site, ["tags"])
+
+
+def _url_taken(session: Session, principal: Principal, url: str, *, but: int | None) -> bool:
+    stmt = scoped(select(Site.id), principal).where(
+        func.rtrim(Site.url, "/") == _same_url(url), Site.id != (but or 0)
+    )
+    return session.scalar(stmt) is not None
+
+
+def _apply_monitor(site: Site, monitor: MonitorSettings | None) -> None:
+    if monitor is None:
+        return
+    fields = monitor.model_dump(exclude_unset=True, exclude_none=True)
+    names = {"path": "check_path", "agent": "agent_enabled"}
+    for key, value in fields.items():
+        setattr(site, names.get(key, key), value)
+    if "interval_minutes" in fields:
+        site.next_check_at = None
+
+
+def _flush_unique(session: Session, errors: dict[str, list[str]]) -> None:
+    # Checked before; this covers a concurrent insert. The request's unit of work rolls back.
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ValidationFailed(errors) from None
+
+
+def create_site(
+    session: Session, principal: Principal, data: SiteCreate, *, secrets_box: SecretBox
+) -> tuple[Site, str]:
+    """A new site with its agent private key; returns the site and the key (shown once)."""
+    if _url_taken(session, principal, data.url, but=None):
+        raise ValidationFailed(URL_TAKEN)
+    tags = _resolve_tags(session, principal, data.tags)
+    key = data.private_key or secrets.token_urlsafe(32)
+    site = Site(
+        organization_id=principal.organization_id,
+        name=data.name,
+        url=data.url,
+        admin_url=data.admin_url,
+        notes=data.notes,
+        published=data.published,
+        private_key_sealed=secrets_box.seal(key),
+    )
+    _apply_monitor(site, data.monitor)
+    session.add(site)
+    _flush_unique(session, URL_TAKEN)
+    _link_tags(session, site, tags)
+    return site, key
+
+
+def update_site(
+    session: Session, principal: Principal, site_id: int, data: SiteUpdate
+) -> Site | None:
+    """Change the given fields of a site; None when it is not the organization's."""
+    site = get_site(session, principal, site_id)
+    if site is None:
+        return None
+    fields = data.model_dump(exclude_unset=True, exclude={"tags", "monitor"})
+    if "url" in fields and _url_taken(session, principal, fields["url"], but=site.id):
+        raise ValidationFailed(URL_TAKEN)
+    tags = _resolve_tags(session, principal, data.tags) if data.tags is not None else None
+    for key, value in fields.items():
+        setattr(site, key, value)
+    if "url" in fields:
+        site.next_check_at = None
+    _apply_monitor(site, data.monitor)
+    site.updated_at = utcnow()
+    _flush_unique(session, URL_TAKEN)
+    if tags is not None:
+        _link_tags(session, site, tags)
+    return site
+
+
+def delete_site(session: Session, principal: Principal, site_id: int) -> bool:
+    """Delete a site with its logs, checks and packages; False when it is not the organization's."""
+    site = get_site(session, principal, site_id)
+    if site is None:
+        return False
+    for model in (Log, SiteCheck, Package):
+        session.execute(delete(model).where(model.site_id == site.id))
+    session.delete(site)
+    session.flush()
+    return True
+
+
+def rotate_private_key(
+    session: Session, principal: Principal, site_id: int, *, secrets_box: SecretBox
+) -> tuple[Site, str] | None:
+    """Replace a site's agent key; returns the site and the new key (shown once)."""
+    site = get_site(session, principal, site_id)
+    if site is None:
+        return None
+    key = secrets.token_urlsafe(32)
+    site.private_key_sealed = secrets_box.seal(key)
+    site.updated_at = utcnow()
+    session.flush()
+    return site, key
+
+
+def uptime_for(session: Session, site_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Uptime percentages (24 h / 7 d / 30 d) and the 24 h mean response time, per site."""
+    if not site_ids:
+        return {}
+    now = utcnow()
+    columns = []
+    for days in UPTIME_WINDOWS.values():
+        since = SiteCheck.checked_at >= now - timedelta(days=days)
+        columns.append(func.sum(case((since, 1), else_=0)))
+        columns.append(func.sum(case((and_(since, SiteCheck.ok), 1), else_=0)))
+    day = and_(SiteCheck.checked_at >= now - timedelta(days=1), SiteCheck.ok)
+    columns.append(func.avg(case((day, SiteCheck.response_ms), else_=None)))
+    rows = session.execute(
+        select(SiteCheck.site_id, *columns)
+        .where(SiteCheck.site_id.in_(site_ids), SiteCheck.checked_at >= now - timedelta(days=30))
+        .group_by(SiteCheck.site_id)
+    ).all()
+    return {row[0]: _uptime(row[1:]) for row in rows}
+
+
+def _uptime(values: Sequence[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for index, key in enumerate(UPTIME_WINDOWS):
+        total, up = values[2 * index] or 0, values[2 * index + 1] or 0
+        out[key] = round(100 * up / total, 2) if total else None
+    mean = values[-1]
+    out["response_time_ms"] = round(float(mean)) if mean is not None else None
+    return out
+
+
+def list_tags(session: Session, principal: Principal, page: PageParams) -> Page[Tag]:
+    """The organization's tags, oldest first."""
+    return paginate(session, scoped(select(Tag), principal).order_by(Tag.id), page)
+
+
+def create_tag(session: Session, principal: Principal, *, name: str) -> Tag:
+    """A new tag; a name already used in the organization is a validation error."""
+    taken = session.scalars(scoped(select(Tag.id), principal).where(Tag.name == name)).first()
+    if taken is not None:
+        raise ValidationFailed({"name": ["The name has already been taken."]})
+    tag = Tag(organization_id=principal.organization_id, name=name)
+    session.add(tag)
+    _flush_unique(session, {"name": ["The name has already been taken."]})
+    return tag
+
+
+def delete_tag(session: Session, principal: Principal, tag_id: int) -> bool:
+    """Delete a tag (and its links to sites); False when it is not the organization's."""
+    tag = get_scoped(session, Tag, tag_id, principal) if 0 < tag_id <= MAX_ID else None
+    if tag is None:
+        return False
+    session.execute(delete(site_tags).where(site_tags.c.tag_id == tag.id))
+    session.delete(tag)
+    session.flush()
+    return True
+
+
+def list_logs(
+    session: Session, principal: Principal, page: PageParams, *, where: LogFilter
+) -> Page[Log]:
+    """The organization's log entries, newest first, optionally for one site, type and period."""
+    stmt = scoped(select(Log), principal).order_by(Log.created_at.desc(), Log.id.desc())
+    if where.site_id is not None:
+        stmt = stmt.where(Log.site_id == where.site_id)
+    if where.type:
+        stmt = stmt.where(Log.type == where.type)
+    if where.since is not None:
+        stmt = stmt.where(Log.created_at >= where.since)
+    if where.until is not None:
+        stmt = stmt.where(Log.created_at <= where.until)
+    return paginate(session, stmt, page)
+
+
+def add_log(session: Session, site: Site, *, category: str, type: str, message: str) -> Log:
+    """Append an event to a site's log."""
+    log = Log(
+        organization_id=site.organization_id,
+        site_id=site.id,
+        category=category,
+        type=type,
+        message=message,
+    )
+    session.add(log)
+    session.flush()
+    return log
+
+
+def list_packages(
+    session: Session, principal: Principal, site: Site, page: PageParams
+) -> Page[Package]:
+    """The packages the site's agent last reported, by name."""
+    stmt = scoped(select(Package), principal).where(Package.site_id == site.id)
+    return paginate(session, stmt.order_by(Package.name, Package.id), page)
