@@ -51,8 +51,7 @@ def baseline_app():  # type: ignore[no-untyped-def]
 def main() -> None:
     app = create_app()
     app.router.routes.insert(0, baseline_app())
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-                access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":
