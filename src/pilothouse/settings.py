@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     monitor_tick_seconds: float = 15.0
     monitor_concurrency: int = 20
     monitor_timeout_seconds: float = 10.0
+    # How often each site's 1Pilot agent is asked for its versions and packages.
+    monitor_agent_interval_seconds: int = 3600
+    # Extra CA certificates (PEM file) trusted by checks, beside the public ones (internal CAs).
+    monitor_ca_file: str = ""
 
     @property
     def sqlalchemy_url(self) -> str:

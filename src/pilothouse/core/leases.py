@@ -1,7 +1,7 @@
 """Named leases in the database, so exactly one server process runs a given background job.
 
 A holder acquires a lease for `ttl` seconds and renews it by acquiring again before it expires.
-Both are one conditional UPDATE, then (when no row exists yet) one INSERT ... ON CONFLICT DO
+Both are one conditional UPDATE ... RETURNING, then (when no row exists yet) one INSERT ... ON CONFLICT DO
 NOTHING: each statement is atomic on SQLite and PostgreSQL, so two processes never both win.
 """
 
@@ -35,8 +35,9 @@ def acquire_lease(engine: Engine, name: str, holder: str, *, ttl: float) -> bool
             update(Lease)
             .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at <= now))
             .values(holder=holder, expires_at=expires)
-        )
-        if taken.rowcount == 1:
+            .returning(Lease.name)
+        ).first()
+        if taken is not None:
             return True
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         created = connection.execute(
@@ -44,9 +45,8 @@ def acquire_lease(engine: Engine, name: str, holder: str, *, ttl: float) -> bool
             .values(name=name, holder=holder, expires_at=expires)
             .on_conflict_do_nothing(index_elements=["name"])
             .returning(Lease.name)
-        )
-        # RETURNING, not rowcount: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
-        return created.first() is not None
+        ).first()
+        return created is not None
 
 
 def release_lease(engine: Engine, name: str, holder: str) -> None:

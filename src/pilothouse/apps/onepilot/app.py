@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pilothouse.apps.onepilot.errors import render_error
+from pilothouse.apps.onepilot.monitor import run_scheduler
 from pilothouse.apps.onepilot.routes import router
 from pilothouse.core.app import AppSpec
 
@@ -16,4 +17,5 @@ spec = AppSpec(
     router=router,
     render_error=render_error,
     auth_schemes=("bearer",),
+    background=(run_scheduler,),
 )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from pilothouse.apps.onepilot import service
+from pilothouse.apps.onepilot import monitor, service
 from pilothouse.apps.onepilot.auth import Reader, Writer
 from pilothouse.apps.onepilot.models import Site
 from pilothouse.apps.onepilot.schemas import (
@@ -111,6 +111,15 @@ def rotate_private_key(
     if rotated is None:
         raise NotFound()
     return _one_site(session, rotated[0], private_key=rotated[1])
+
+
+@router.post("/sites/{site_id:int}/check", tags=["sites"])
+async def check_site(site_id: int, principal: Writer, runtime: RuntimeDep) -> dict[str, Any]:
+    """Run an uptime and SSL check now; answers the check's result and the updated site."""
+    outcome = await monitor.check_now(runtime, principal, site_id)
+    if outcome is None:
+        raise NotFound()
+    return {"data": outcome}
 
 
 @router.get("/sites/{site_id:int}/logs", tags=["logs"])
