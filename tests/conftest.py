@@ -73,6 +73,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
         access_log=False,
         monitor_enabled=False,
+        webhooks_enabled=False,
         redis_key_prefix=f"pilothouse-test-{uuid.uuid4().hex[:8]}",
     )
 

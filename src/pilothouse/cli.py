@@ -147,6 +147,63 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return _session_run(settings, work)
 
 
+def _membership(session: Session, args: argparse.Namespace) -> int:
+    return service.membership_of(session, _user(session, args.email), args.org).organization_id
+
+
+def cmd_webhook_add(args: argparse.Namespace, settings: Settings) -> int:
+    from pilothouse.apps import APP_MODULES
+    from pilothouse.core.secrets import SecretBox
+    from pilothouse.core.webhooks import service as webhooks
+
+    if args.app not in APP_MODULES:
+        raise CommandError(f"unknown app {args.app!r}; choose from {', '.join(APP_MODULES)}")
+    events = [e.strip() for e in (args.events or "*").split(",") if e.strip()]
+
+    def work(session: Session) -> int:
+        created = webhooks.subscribe(
+            session,
+            organization_id=_membership(session, args),
+            app=args.app,
+            url=args.url,
+            events=events,
+            box=SecretBox(settings.server_secret()),
+        )
+        print(created.secret)
+        print(
+            f"webhook {created.endpoint.id}: {args.app} {created.endpoint.events} -> "
+            f"{created.endpoint.url} (signing secret above, shown once)",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _session_run(settings, work)
+
+
+def cmd_webhook_list(args: argparse.Namespace, settings: Settings) -> int:
+    from pilothouse.core.webhooks import service as webhooks
+
+    def work(session: Session) -> int:
+        endpoints = webhooks.list_endpoints(session, organization_id=_membership(session, args))
+        for e in endpoints:
+            print(f"{e.id:>5}  {e.app:<12} {e.events:<30} {e.url}")
+        print(f"{len(endpoints)} webhook(s)", file=sys.stderr)
+        return 0
+
+    return _session_run(settings, work)
+
+
+def cmd_webhook_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from pilothouse.core.webhooks import service as webhooks
+
+    def work(session: Session) -> int:
+        webhooks.remove_endpoint(session, args.id, organization_id=_membership(session, args))
+        print(f"removed webhook {args.id}")
+        return 0
+
+    return _session_run(settings, work)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -229,13 +286,33 @@ def _parser() -> argparse.ArgumentParser:
     token_revoke = token.add_parser("revoke", help="revoke a token")
     token_revoke.add_argument("id", type=int)
     token_revoke.set_defaults(run=cmd_token_revoke)
+
+    webhook = commands.add_parser("webhook", help="manage webhook subscriptions").add_subparsers(
+        dest="action", required=True
+    )
+    webhook_add = webhook.add_parser("add", help="subscribe a URL; prints its signing secret")
+    webhook_add.add_argument("--email", required=True)
+    webhook_add.add_argument("--app", required=True)
+    webhook_add.add_argument("--url", required=True)
+    webhook_add.add_argument("--events", help="comma-separated event names (default: all)")
+    webhook_add.add_argument("--org")
+    webhook_add.set_defaults(run=cmd_webhook_add)
+    webhook_list = webhook.add_parser("list", help="list the organization's webhooks")
+    webhook_list.add_argument("--email", required=True)
+    webhook_list.add_argument("--org")
+    webhook_list.set_defaults(run=cmd_webhook_list)
+    webhook_remove = webhook.add_parser("remove", help="remove a webhook")
+    webhook_remove.add_argument("id", type=int)
+    webhook_remove.add_argument("--email", required=True)
+    webhook_remove.add_argument("--org")
+    webhook_remove.set_defaults(run=cmd_webhook_remove)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
-    needs_schema = args.command in ("user", "token")
+    needs_schema = args.command in ("user", "token", "webhook")
     try:
         if needs_schema:
             _migrate(settings)

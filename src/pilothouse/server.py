@@ -24,6 +24,7 @@ from pilothouse.core.json import JSONResponse
 from pilothouse.core.middleware import RequestMiddleware
 from pilothouse.core.models import Base
 from pilothouse.core.runtime import Runtime
+from pilothouse.core.webhooks.worker import run_deliveries
 from pilothouse.settings import Settings, get_settings
 
 __all__ = ["load_models", "load_specs", "create_app"]
@@ -39,6 +40,7 @@ def load_specs() -> dict[str, AppSpec]:
 def load_models() -> MetaData:
     """The metadata of every table: the core's and every app's."""
     importlib.import_module("pilothouse.core.accounts.models")
+    importlib.import_module("pilothouse.core.webhooks.models")
     importlib.import_module("pilothouse.core.leases")
     for path in APP_MODULES.values():
         importlib.import_module(f"{path}.models")
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             for spec in chosen
             for start in spec.background
         ]
+        if settings.webhooks_enabled:
+            tasks.append(asyncio.create_task(run_deliveries(runtime), name="webhooks"))
         try:
             yield
         finally:

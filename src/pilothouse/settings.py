@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # Unauthenticated callers, per client IP.
     ratelimit_anonymous: int = 300
 
+    # --- webhooks -----------------------------------------------------------------------------
+    webhooks_enabled: bool = True
+    webhook_tick_seconds: float = 5.0
+
     # --- 1Pilot monitoring ------------------------------------------------------------------------
     monitor_enabled: bool = True
     monitor_tick_seconds: float = 15.0
