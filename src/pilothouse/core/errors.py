@@ -162,7 +162,13 @@ def field_errors(errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Pydantic errors as {field: [readable message, ...]}, fields named as the client sent them."""
     out: dict[str, list[str]] = {}
     for error in errors:
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in error.get("loc", ())]
+        # Only the first part says where the value came from; later parts are field names
+        # (a field may well be called "path"). A JSON syntax error's position is no field.
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        if error.get("type") == "json_invalid":
+            loc = []
         field = ".".join(loc) or "body"
         template = _MESSAGES.get(error.get("type", ""))
         ctx = {

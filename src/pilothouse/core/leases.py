@@ -1,8 +1,9 @@
 """Named leases in the database, so exactly one server process runs a given background job.
 
 A holder acquires a lease for `ttl` seconds and renews it by acquiring again before it expires.
-Both are one conditional UPDATE ... RETURNING, then (when no row exists yet) one INSERT ... ON CONFLICT DO
-NOTHING: each statement is atomic on SQLite and PostgreSQL, so two processes never both win.
+Both are one conditional UPDATE ... RETURNING, then (when no row exists yet) one INSERT ... ON
+CONFLICT DO NOTHING RETURNING: each statement is atomic on SQLite and PostgreSQL, so two
+processes never both win.
 """
 
 from __future__ import annotations

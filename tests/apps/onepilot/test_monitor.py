@@ -64,7 +64,7 @@ class TestCheckNow:
             site_id = await add_site(client, account, url, keyword="Welcome")
             result = await check(client, account, site_id)
         assert set(result) == {
-            "checked_at", "ok", "status_code", "response_ms", "error", "ssl", "site",
+            "checked_at", "ok", "status_code", "response_ms", "error", "ssl", "agent", "site",
         }  # fmt: skip
         assert (result["ok"], result["status_code"], result["error"]) == (True, 200, None)
         site = result["site"]

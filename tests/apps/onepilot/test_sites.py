@@ -19,6 +19,9 @@ SITE_KEYS = {
     "updates_count", "created_at", "updated_at", "last_check_at",
     "uptime", "ssl", "monitor", "core", "packages_count",
 }  # fmt: skip
+BAD_TAG_0, BAD_TAG_1 = "The selected tags.0 is invalid.", "The selected tags.1 is invalid."
+BAD_PATH = "The monitor.path is invalid: The path must start with /."
+BAD_INTERVAL = "The monitor.interval minutes must be at least 1."
 SHORT_KEY = "The private key must be at least 16 characters."
 TAG_KEYS = {"id", "name", "created_at", "updated_at"}
 
@@ -81,12 +84,21 @@ class TestCreateSite:
             ({"tags": [999999]}, {"tags": ["The selected tags is invalid."]}),
             ({"tags": [2**40]}, {"tags": ["The selected tags is invalid."]}),
             ({"private_key": "short"}, {"private_key": [SHORT_KEY]}),
+            ({"tags": [True, ""]}, {"tags.0": [BAD_TAG_0], "tags.1": [BAD_TAG_1]}),
+            ({"monitor": {"path": "x"}}, {"monitor.path": [BAD_PATH]}),
+            ({"monitor": {"interval_minutes": 0}}, {"monitor.interval_minutes": [BAD_INTERVAL]}),
         ],
     )  # fmt: skip
     async def test_validation(self, client, account, body, errors):
         response = await post_site(client, account, **body)
         assert response.status_code == 422
         assert response.json() == {"message": "The given data was invalid.", "errors": errors}
+
+    async def test_invalid_json(self, client, account):
+        headers = {**account.write, "Content-Type": "application/json"}
+        response = await client.post(f"{API}/sites", content=b"{bad", headers=headers)
+        assert response.status_code == 422
+        assert response.json()["errors"] == {"body": ["The request body is not valid JSON."]}
 
     async def test_missing_fields(self, client, account):
         response = await client.post(f"{API}/sites", json={}, headers=account.write)

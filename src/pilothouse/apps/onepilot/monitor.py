@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 
 from pilothouse.apps.onepilot import service
+from pilothouse.apps.onepilot.agent import sync_agent
 from pilothouse.apps.onepilot.models import Site, SiteCheck
 from pilothouse.apps.onepilot.probes import Certificate, CheckResult, probe, ssl_context
 from pilothouse.apps.onepilot.schemas import iso, site_out
@@ -112,9 +113,10 @@ async def check_site(runtime: Runtime, site_id: int) -> CheckResult | None:
     return result
 
 
-def _owned(runtime: Runtime, principal: Principal, site_id: int) -> bool:
+def _agent_enabled(runtime: Runtime, principal: Principal, site_id: int) -> bool | None:
     with session_scope(runtime.sessions) as session:
-        return service.get_site(session, principal, site_id) is not None
+        site = service.get_site(session, principal, site_id)
+        return None if site is None else site.agent_enabled
 
 
 def _site_body(runtime: Runtime, principal: Principal, site_id: int) -> dict[str, Any] | None:
@@ -144,14 +146,17 @@ def _check_out(result: CheckResult) -> dict[str, Any]:
 
 
 async def check_now(runtime: Runtime, principal: Principal, site_id: int) -> dict[str, Any] | None:
-    """Check one of the organization's sites now: the check's result and the updated site."""
-    if not await asyncio.to_thread(_owned, runtime, principal, site_id):
+    """Check one of the organization's sites now (and ask its agent): results and the site."""
+    agent_enabled = await asyncio.to_thread(_agent_enabled, runtime, principal, site_id)
+    if agent_enabled is None:
         return None
     result = await check_site(runtime, site_id)
+    agent = await sync_agent(runtime, site_id) if agent_enabled else None
     site = await asyncio.to_thread(_site_body, runtime, principal, site_id)
     if result is None or site is None:
         return None  # deleted meanwhile
-    return _check_out(result) | {"site": site}
+    agent_out = None if agent is None else {"ok": agent.ok, "error": agent.error}
+    return _check_out(result) | {"agent": agent_out, "site": site}
 
 
 def _save(runtime: Runtime, site_id: int, result: CheckResult) -> None:
@@ -259,6 +264,8 @@ class _Scheduler:
             try:
                 if claim.check:
                     await check_site(self.runtime, claim.site_id)
+                if claim.agent:
+                    await sync_agent(self.runtime, claim.site_id)
             except Exception:
                 logger.exception("monitoring site %s failed", claim.site_id)
 

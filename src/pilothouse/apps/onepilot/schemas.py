@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from pilothouse.apps.onepilot.models import Log, Package, Site, Tag
@@ -57,14 +57,23 @@ def _required(value: str) -> str:
 
 def _absolute_path(value: str) -> str:
     if not value.startswith("/"):
-        raise PydanticCustomError("path", "The path must start with /")
+        raise PydanticCustomError("absolute_path", "The path must start with /")
     return value
+
+
+def _tag_ref(value: Any) -> int | str:
+    # A tag is named by its id (an integer) or its name (a non-empty string); nothing else.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise PydanticCustomError("enum", "Not a tag id or name")
 
 
 Url = Annotated[str, Field(max_length=2048), AfterValidator(_valid_url)]
 Name = Annotated[str, Field(max_length=255), AfterValidator(_required)]
 Path = Annotated[str, Field(max_length=1024), AfterValidator(_absolute_path)]
-TagRef = Annotated[int | str, Field(union_mode="left_to_right")]
+TagRef = Annotated[int | str, BeforeValidator(_tag_ref)]
 
 
 class Body(BaseModel):
