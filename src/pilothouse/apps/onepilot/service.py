@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pilothouse.apps.onepilot.models import Log, Package, Site, SiteCheck, Tag, site_tags
-from pilothouse.apps.onepilot.schemas import MonitorSettings, SiteCreate, SiteUpdate
+from pilothouse.apps.onepilot.schemas import MonitorSettings, SiteCreate, SiteUpdate, log_out
 from pilothouse.core.auth import Principal
 from pilothouse.core.errors import ValidationFailed
 from pilothouse.core.models import utcnow
 from pilothouse.core.pagination import Page, PageParams, paginate
 from pilothouse.core.scoping import get_scoped, scoped
 from pilothouse.core.secrets import SecretBox
+from pilothouse.core.webhooks import service as webhooks
 
 __all__ = [
     "LogFilter",
@@ -43,6 +44,13 @@ __all__ = [
 
 URL_TAKEN = {"url": ["The url has already been taken."]}
 # Uptime windows, as 1Pilot's agent reports error counts: 24 hours, 7 days, 30 days.
+# Log type → webhook event (issue 10: site_down, site_up, ssl_expiring, update_available).
+WEBHOOK_EVENTS = {
+    "site_down": "site_down",
+    "site_up": "site_up",
+    "ssl_expiring": "ssl_expiring",
+    "update_extension_available": "update_available",
+}
 UPTIME_WINDOWS = {"24h": 1, "7d": 7, "30d": 30}
 # Ids are 32-bit integers in the database; a larger one cannot exist (and must not reach SQL).
 MAX_ID = 2**31 - 1
@@ -321,7 +329,7 @@ def list_logs(
 
 
 def add_log(session: Session, site: Site, *, category: str, type: str, message: str) -> Log:
-    """Append an event to a site's log."""
+    """Append an event to a site's log; the ones subscribers care about become webhooks."""
     log = Log(
         organization_id=site.organization_id,
         site_id=site.id,
@@ -331,6 +339,17 @@ def add_log(session: Session, site: Site, *, category: str, type: str, message: 
     )
     session.add(log)
     session.flush()
+    if type in WEBHOOK_EVENTS:
+        webhooks.publish(
+            session,
+            organization_id=site.organization_id,
+            app="onepilot",
+            event=WEBHOOK_EVENTS[type],
+            data={
+                "site": {"id": site.id, "name": site.name, "url": site.url, "status": site.status},
+                "log": log_out(log),
+            },
+        )
     return log
 
 
