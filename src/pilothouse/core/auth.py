@@ -20,8 +20,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from pilothouse.core.accounts.credentials import decode_jwt, hash_token, looks_like_jwt
 from pilothouse.core.accounts.models import ApiToken, Membership, Organization, Plan
@@ -38,6 +39,7 @@ __all__ = [
     "read_credential",
     "principal_from_token",
     "principal_from_jwt",
+    "touch_token",
     "get_runtime",
     "get_session",
     "DbSession",
@@ -96,23 +98,35 @@ _TOKEN_LOOKUP = (
 )
 
 
-def principal_from_token(session: Session, secret: str, touch_seconds: int) -> Principal | None:
-    """The principal of a live API token: one indexed read; last-used written once a minute."""
+def principal_from_token(
+    session: Session, secret: str, touch_seconds: int
+) -> tuple[Principal, bool] | None:
+    """The principal of a live API token (one indexed read), and whether its last-used time is
+    older than `touch_seconds` and should be written (with `touch_token`)."""
     row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": hash_token(secret)}).first()
     if row is None or row.revoked:
         return None
     now = utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=touch_seconds):
-        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    return Principal(
+    stale = row.last_used_at is None or now - row.last_used_at > timedelta(seconds=touch_seconds)
+    principal = Principal(
         user_id=row.user_id,
         organization_id=row.organization_id,
         scopes=frozenset(row.scopes.split()),
         plan=row.plan,
         token_id=row.id,
     )
+    return principal, stale
+
+
+def touch_token(engine: Engine, token_id: int) -> None:
+    """Record that a token was used now, in a transaction of its own: the request's unit of work
+    never holds a write (on SQLite, the database's write lock) just because it authenticated."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        )
 
 
 def principal_from_jwt(session: Session, secret: str, token: str) -> Principal | None:
@@ -197,9 +211,10 @@ async def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, li
 
 def _principal(
     session: Session, runtime: Runtime, spec: AppSpec, credential: str
-) -> Principal | None:
+) -> tuple[Principal, bool] | None:
     if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
-        return principal_from_jwt(session, runtime.secret, credential)
+        principal = principal_from_jwt(session, runtime.secret, credential)
+        return (principal, False) if principal else None
     return principal_from_token(session, credential, runtime.settings.token_touch_seconds)
 
 
@@ -207,10 +222,10 @@ async def _authenticate(request: Request, session: Session) -> Principal:
     spec: AppSpec = request.app.state.spec
     runtime = get_runtime(request)
     credential = read_credential(request.headers.get("authorization"), spec.auth_schemes)
-    principal = None
+    found = None
     if credential is not None:
-        principal = await runtime.db(_principal, session, runtime, spec, credential)
-    if principal is None:
+        found = await runtime.db(_principal, session, runtime, spec, credential)
+    if found is None:
         await _count(
             request,
             spec,
@@ -219,6 +234,10 @@ async def _authenticate(request: Request, session: Session) -> Principal:
             runtime.settings.ratelimit_anonymous,
         )
         raise Unauthorized(headers={"WWW-Authenticate": spec.www_authenticate})
+    principal, stale = found
+    if stale and principal.token_id is not None:
+        # Rare (once a minute per token): always off the loop, as it may wait for a lock.
+        await run_in_threadpool(touch_token, runtime.engine, principal.token_id)
     request.state.token_id = principal.token_id
     request.state.user_id = principal.user_id
     limit = spec.limit_for(principal.plan, runtime.settings)
