@@ -12,8 +12,11 @@ import httpx
 import pytest
 
 from pilothouse.apps.onepilot.monitor import run_due, run_scheduler
+from pilothouse.core.db import session_scope
 from pilothouse.core.leases import acquire_lease
+from tests.apps.onepilot.builders import create_site
 from tests.apps.onepilot.servers import reply, self_signed, serve, server_tls
+from tests.builders import create_token
 
 API = "/onepilot/api/v1"
 
@@ -230,3 +233,17 @@ class TestScheduler:
 
     async def test_disabled_loop_returns(self, runtime):
         await asyncio.wait_for(run_scheduler(runtime), 1)
+
+
+class TestCheckHoldsNoTransaction:
+    async def test_first_call_of_a_token_is_a_check(self, client, account, runtime):
+        # The token's first use writes last_used_at; that write must be committed before the
+        # check records its result, or SQLite's write lock would block the check.
+        with session_scope(runtime.sessions) as session:
+            site_id = create_site(session, account, runtime.secrets, url="http://127.0.0.1:9").id
+            _, token = create_token(session, account, write=True)
+        started = time.monotonic()
+        response = await client.post(
+            f"{API}/sites/{site_id}/check", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200 and time.monotonic() - started < 3
