@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from pilothouse.apps.onepilot import monitor, service
-from pilothouse.apps.onepilot.auth import Reader, Writer, WriterOutsideUnitOfWork
+from pilothouse.apps.onepilot.auth import Reader, Writer
 from pilothouse.apps.onepilot.models import Site
 from pilothouse.apps.onepilot.schemas import (
     SiteCreate,
@@ -114,9 +114,7 @@ def rotate_private_key(
 
 
 @router.post("/sites/{site_id:int}/check", tags=["sites"])
-async def check_site(
-    site_id: int, principal: WriterOutsideUnitOfWork, runtime: RuntimeDep
-) -> dict[str, Any]:
+async def check_site(site_id: int, principal: Writer, runtime: RuntimeDep) -> dict[str, Any]:
     """Run an uptime and SSL check now; answers the check's result and the updated site."""
     outcome = await monitor.check_now(runtime, principal, site_id)
     if outcome is None:
