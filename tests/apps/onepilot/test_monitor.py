@@ -197,6 +197,17 @@ class TestScheduler:
         assert [s["uptime"]["24h"] for s in sites] == [100.0, 0.0, 0.0]
         assert all(s["last_check_at"] for s in sites)
 
+    async def test_concurrency_is_bounded(self, client, account, runtime, settings, release):
+        settings.monitor_concurrency, settings.monitor_timeout_seconds = 1, 0.3
+        with serve(lambda h: release.wait(10)) as hanging:
+            for n in range(2):
+                await add_site(client, account, f"{hanging}/{n}")
+            started = time.monotonic()
+            await run_due(runtime)
+            elapsed = time.monotonic() - started
+            release.set()
+        assert elapsed >= 0.6  # one at a time: two timeouts in a row
+
     async def test_checked_sites_wait_for_their_interval(self, client, account, runtime):
         with serve(Flaky()) as url:
             site_id = await add_site(client, account, url)

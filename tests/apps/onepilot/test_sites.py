@@ -223,3 +223,11 @@ class TestRotatePrivateKey:
         rotated = (await client.post(url, headers=account.write)).json()["data"]
         assert rotated["private_key"] != site["private_key"]
         assert set(rotated) == SITE_KEYS | {"private_key"}
+
+    async def test_given_key(self, client, account):
+        site = (await post_site(client, account)).json()["data"]
+        url = f"{API}/sites/{site['id']}/private-key"
+        given = await client.post(url, json={"private_key": "p" * 24}, headers=account.write)
+        assert given.json()["data"]["private_key"] == "p" * 24
+        short = await client.post(url, json={"private_key": "p"}, headers=account.write)
+        assert short.json()["errors"] == {"private_key": [SHORT_KEY]}

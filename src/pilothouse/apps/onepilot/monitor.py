@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
 
 from pilothouse.apps.onepilot import service
 from pilothouse.apps.onepilot.agent import sync_agent
@@ -166,7 +167,7 @@ def _save(runtime: Runtime, site_id: int, result: CheckResult) -> None:
             record_check(session, site, result)
 
 
-def record_check(session: Any, site: Site, result: CheckResult) -> None:
+def record_check(session: Session, site: Site, result: CheckResult) -> None:
     """Store a check and move the site's status, certificate and logs accordingly."""
     session.add(
         SiteCheck(
@@ -188,7 +189,7 @@ def record_check(session: Any, site: Site, result: CheckResult) -> None:
     session.flush()
 
 
-def _move_status(session: Any, site: Site, result: CheckResult) -> None:
+def _move_status(session: Session, site: Site, result: CheckResult) -> None:
     if result.ok:
         site.consecutive_failures = 0
         if site.status == "Down":
@@ -209,7 +210,9 @@ def _certificate_state(certificate: Certificate, now: datetime) -> str:
     return "ok"
 
 
-def _move_certificate(session: Any, site: Site, certificate: Certificate, now: datetime) -> None:
+def _move_certificate(
+    session: Session, site: Site, certificate: Certificate, now: datetime
+) -> None:
     state = _certificate_state(certificate, now)
     expires = iso(certificate.expires_at)
     previous = site.ssl_expires_at
@@ -226,7 +229,7 @@ def _move_certificate(session: Any, site: Site, certificate: Certificate, now: d
     site.ssl_verified = certificate.verified
 
 
-def _log(session: Any, site: Site, type: str, message: str) -> None:
+def _log(session: Session, site: Site, type: str, message: str) -> None:
     service.add_log(session, site, category="monitor", type=type, message=message)
 
 

@@ -11,6 +11,7 @@ from pilothouse.apps.onepilot import monitor, service
 from pilothouse.apps.onepilot.auth import Reader, Writer
 from pilothouse.apps.onepilot.models import Site
 from pilothouse.apps.onepilot.schemas import (
+    PrivateKeyChange,
     SiteCreate,
     SiteUpdate,
     TagCreate,
@@ -104,10 +105,17 @@ def delete_site(site_id: int, session: DbSession, principal: Writer) -> Response
 
 @router.post("/sites/{site_id:int}/private-key", tags=["sites"])
 def rotate_private_key(
-    site_id: int, session: DbSession, principal: Writer, runtime: RuntimeDep
+    site_id: int,
+    session: DbSession,
+    principal: Writer,
+    runtime: RuntimeDep,
+    body: PrivateKeyChange | None = None,
 ) -> dict[str, Any]:
-    """Replace the site's agent private key; the answer shows the new key, this once."""
-    rotated = service.rotate_private_key(session, principal, site_id, secrets_box=runtime.secrets)
+    """Replace the site's agent private key (a new random one, or the one given); shown once."""
+    key = body.private_key if body is not None else None
+    rotated = service.rotate_private_key(
+        session, principal, site_id, secrets_box=runtime.secrets, key=key
+    )
     if rotated is None:
         raise NotFound()
     return _one_site(session, rotated[0], private_key=rotated[1])

@@ -19,6 +19,7 @@ __all__ = [
     "SiteUpdate",
     "MonitorSettings",
     "TagCreate",
+    "PrivateKeyChange",
     "iso",
     "parse_moment",
     "site_out",
@@ -117,6 +118,11 @@ class SiteUpdate(Body):
         if value is None:
             raise PydanticCustomError("missing", "Field required")
         return value
+
+
+class PrivateKeyChange(Body):
+    # The key an installed agent already uses; a new random key when absent.
+    private_key: str | None = Field(default=None, min_length=16, max_length=255)
 
 
 class TagCreate(Body):

@@ -227,13 +227,18 @@ def delete_site(session: Session, principal: Principal, site_id: int) -> bool:
 
 
 def rotate_private_key(
-    session: Session, principal: Principal, site_id: int, *, secrets_box: SecretBox
+    session: Session,
+    principal: Principal,
+    site_id: int,
+    *,
+    secrets_box: SecretBox,
+    key: str | None = None,
 ) -> tuple[Site, str] | None:
-    """Replace a site's agent key; returns the site and the new key (shown once)."""
+    """Replace a site's agent key (by `key`, else a random one); returns the site and the key."""
     site = get_site(session, principal, site_id)
     if site is None:
         return None
-    key = secrets.token_urlsafe(32)
+    key = key or secrets.token_urlsafe(32)
     site.private_key_sealed = secrets_box.seal(key)
     site.updated_at = utcnow()
     session.flush()
