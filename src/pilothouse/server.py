@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     routes: list[Route | Mount] = [Route("/healthz", _health(runtime))]
     if settings.single_app:
         app_asgi: FastAPI = build_app(chosen[0], runtime)
-        routes.append(Mount("/", app=app_asgi))
+        routes.append(Mount(chosen[0].native_prefix or "/", app=app_asgi))
     else:
         routes.append(Route("/", _index))
         routes += [Mount(spec.prefix, app=build_app(spec, runtime)) for spec in chosen]

@@ -41,13 +41,17 @@ class TestDocs:
 
 
 class TestSingleApp:
-    async def test_one_app_served_at_root(self, settings, runtime, account) -> None:
+    async def test_one_app_served_at_the_products_own_path(self, settings, runtime, account):
         app = create_app(settings.model_copy(update={"single_app": "onepilot"}), runtime)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            assert (await client.get("/ping", headers=account.read)).json() == {"message": "pong"}
+            response = await client.get("/api/v1/ping", headers=account.read)
+            assert response.json() == {"message": "pong"}
             assert (await client.get("/healthz")).status_code == 200
-            assert (await client.get("/docs")).status_code == 200
+            docs = await client.get("/api/v1/docs")
+            assert docs.status_code == 200 and "/api/v1/docs/assets/" in docs.text
+            sites = await client.get("/api/v1/sites", headers=account.read)
+            assert sites.json()["meta"]["path"] == "http://t/api/v1/sites"
 
     def test_unknown_app_is_refused(self, settings, runtime) -> None:
         with pytest.raises(ValueError, match="unknown app"):

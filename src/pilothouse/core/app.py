@@ -36,6 +36,9 @@ class AppSpec:
     router: APIRouter
     render_error: ErrorRenderer
     auth_schemes: tuple[Scheme, ...]
+    # Where the product itself serves the API (1Pilot: "/api/v1"); `serve --app NAME` mounts the
+    # app there, so a client keeps its paths and changes only scheme, host and port.
+    native_prefix: str = ""
     www_authenticate: str = "Bearer"
     description: str = ""
     ratelimit_headers: bool = True

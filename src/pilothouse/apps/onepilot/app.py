@@ -12,6 +12,7 @@ __all__ = ["spec"]
 spec = AppSpec(
     name="onepilot",
     prefix="/onepilot/api/v1",
+    native_prefix="/api/v1",  # https://app.1pilot.io/api/v1
     title="1Pilot REST API",
     description="Sites, tags and logs of a website fleet, with uptime and SSL monitoring.",
     router=router,
