@@ -212,11 +212,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.app and args.app not in APP_MODULES:
         raise CommandError(f"unknown app {args.app!r}; choose from {', '.join(APP_MODULES)}")
     _migrate(settings)
-    _session_run(settings, _bootstrap)
+    base = f"http://{args.host}:{args.port}"
+    first_call = {None: "/onepilot/api/v1/ping", "onepilot": "/api/v1/ping"}.get(args.app)
+    _session_run(settings, lambda session: _bootstrap(session, base + (first_call or "/healthz")))
     if args.app:
         os.environ["PILOTHOUSE_SINGLE_APP"] = args.app
         get_settings.cache_clear()
-    base = f"http://{args.host}:{args.port}"
     print(f"Pilothouse on {base}  (data: {_describe_db(settings)})", flush=True)
     uvicorn.run(
         "pilothouse.server:create_app",
@@ -231,7 +232,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _bootstrap(session: Session) -> int:
+def _bootstrap(session: Session, try_url: str) -> int:
     boot = service.bootstrap_owner(session)
     if boot is not None:
         print(
@@ -240,7 +241,7 @@ def _bootstrap(session: Session) -> int:
             f"  password: {boot.password}\n"
             f"  token:    {boot.token}   (read + write)\n"
             f"  try:      curl -H 'Authorization: Bearer {boot.token}' "
-            "http://127.0.0.1:8000/onepilot/api/v1/ping\n",
+            f"{try_url}\n",
             flush=True,
         )
     return 0
