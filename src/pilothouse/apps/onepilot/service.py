@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -242,7 +242,7 @@ def uptime_for(session: Session, site_ids: Sequence[int]) -> dict[int, dict[str,
     if not site_ids:
         return {}
     now = utcnow()
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for days in UPTIME_WINDOWS.values():
         since = SiteCheck.checked_at >= now - timedelta(days=days)
         columns.append(func.sum(case((since, 1), else_=0)))
