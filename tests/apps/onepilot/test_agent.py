@@ -180,6 +180,24 @@ class TestFailures:
             result = await check(client, account, site_id)
         assert result["agent"] == {"ok": False, "error": "the agent answered HTTP 400"}
 
+    async def test_redirect_on_the_same_host_is_followed(self, client, account):
+        with serve(FakeAgent()) as agent_url:
+            moved = {"Location": agent_url + "/onepilot/validate"}
+            with serve(lambda h: reply(h, 301, b"", moved)) as old_url:
+                site_id = await add_site(client, account, old_url)
+                result = await check(client, account, site_id)
+        assert result["agent"] == {"ok": True, "error": None}
+
+    async def test_redirect_to_another_host_is_not_followed(self, client, account):
+        agent = FakeAgent()
+        with serve(agent) as agent_url:
+            elsewhere = {"Location": agent_url.replace("127.0.0.1", "localhost")}
+            with serve(lambda h: reply(h, 302, b"", elsewhere)) as old_url:
+                site_id = await add_site(client, account, old_url, monitor={"path": "/x"})
+                result = await check(client, account, site_id)
+        assert result["agent"] == {"ok": False, "error": "the agent answered HTTP 302"}
+        assert agent.calls == 0
+
     async def test_no_agent(self, client, account):
         agent = FakeAgent()
         with serve(agent) as url:

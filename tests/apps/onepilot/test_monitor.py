@@ -163,6 +163,17 @@ class TestCertificates:
         assert result["site"]["ssl"]["issuer"] == "Pilothouse Test CA"
         assert await log_types(client, account, site_id) == ["ssl_expiring"]
 
+    async def test_expired_certificate(self, client, account, settings, tmp_path):
+        cert = self_signed(tmp_path, days=-2)
+        settings.monitor_ca_file = str(cert)
+        with serve(Flaky(), tls=server_tls(cert)) as url:
+            site_id = await add_site(client, account, url)
+            result = await check(client, account, site_id)
+        assert (result["ok"], result["error"]) == (False, "TLS certificate verification failed")
+        assert result["site"]["ssl"]["valid"] is False
+        assert result["site"]["ssl"]["days_left"] in (-3, -2)
+        assert await log_types(client, account, site_id) == ["ssl_expired"]
+
     async def test_renewed_certificate(self, client, account, settings, tmp_path):
         old = tmp_path / "old"
         new = tmp_path / "new"

@@ -18,6 +18,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,6 +37,7 @@ __all__ = ["AgentError", "ValidateAnswer", "sign", "call_agent", "record_answer"
 
 VALIDATE_PATH = "/onepilot/validate"
 MAX_ANSWER_BYTES = 5_000_000
+MAX_REDIRECTS = 3
 USER_AGENT = "Pilothouse/1.0 (1Pilot-compatible dashboard)"
 
 
@@ -91,21 +93,38 @@ def sign(private_key: str, stamp: int) -> str:
     return hmac.new(private_key.encode(), str(stamp).encode(), hashlib.sha256).hexdigest()
 
 
+def _same_host_redirect(url: str, response: httpx.Response) -> str | None:
+    # Follow a redirect (http → https, a trailing slash) only on the site's own host: the
+    # signed headers go to no one else.
+    location = response.headers.get("location")
+    if not response.is_redirect or not location:
+        return None
+    target = urljoin(url, location)
+    return target if urlsplit(target).hostname == urlsplit(url).hostname else None
+
+
+async def _read(response: httpx.Response) -> bytes:
+    if response.status_code != 200:
+        raise AgentError(f"the agent answered HTTP {response.status_code}")
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise AgentError("the agent's answer is too large")
+    return body
+
+
 async def _post(
     url: str, headers: dict[str, str], timeout: float, context: ssl.SSLContext
 ) -> bytes:
-    async with (
-        httpx.AsyncClient(verify=context, timeout=timeout, trust_env=False) as client,
-        client.stream("POST", url, headers=headers) as response,
-    ):
-        if response.status_code != 200:
-            raise AgentError(f"the agent answered HTTP {response.status_code}")
-        body = b""
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > MAX_ANSWER_BYTES:
-                raise AgentError("the agent's answer is too large")
-        return body
+    async with httpx.AsyncClient(verify=context, timeout=timeout, trust_env=False) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            async with client.stream("POST", url, headers=headers) as response:
+                target = _same_host_redirect(url, response)
+                if target is None:
+                    return await _read(response)
+            url = target
+    raise AgentError(f"the agent redirected more than {MAX_REDIRECTS} times")
 
 
 async def call_agent(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,7 +246,7 @@ def rotate_private_key(
 
 
 def _uptime_statement() -> Select[Any]:
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for key in UPTIME_WINDOWS:
         since = SiteCheck.checked_at >= bindparam(f"since_{key}")
         columns.append(func.sum(case((since, 1), else_=0)))
