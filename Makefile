@@ -25,6 +25,7 @@ test: $(STAMP)  ## install the dev extras and run the suite (SQLite; + PostgreSQ
 check: $(STAMP)  ## lint, and prove models and migrations agree
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/mypy --strict src
 	$(BIN)/pytest -q tests/core/test_migrations.py
 
 bench: $(STAMP)  ## requests/s of the full stack beside a bare baseline in the same server

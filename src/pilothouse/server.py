@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        tasks = [
+        tasks: list[asyncio.Task[None]] = [
             asyncio.create_task(start(runtime), name=f"{spec.name}-{start.__name__}")
             for spec in chosen
             for start in spec.background

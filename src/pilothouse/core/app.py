@@ -3,8 +3,9 @@ schemes and rate-limit policy. `build_app` turns one into an ASGI application.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -19,7 +20,7 @@ from pilothouse.settings import Settings
 
 __all__ = ["AppSpec", "build_app", "BackgroundStarter"]
 
-BackgroundStarter = Callable[[Runtime], Awaitable[None]]
+BackgroundStarter = Callable[[Runtime], Coroutine[Any, Any, None]]
 """A coroutine an app runs for the life of the server (a scheduler); cancelled on shutdown."""
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -63,7 +63,7 @@ class Principal:
         return scope in self.scopes
 
 
-def read_credential(header: str | None, schemes: Iterable[Scheme]) -> str | None:
+def read_credential(header: str | None, schemes: Collection[str]) -> str | None:
     """The secret in an Authorization header, if its scheme is one the app accepts."""
     if not header:
         return None

@@ -80,10 +80,10 @@ def install_docs(app: FastAPI, router: APIRouter, schemes: tuple[Scheme, ...]) -
             schema.setdefault("components", {})["securitySchemes"] = {
                 name: SECURITY_SCHEMES[name] for name in schemes
             }
-            security = [{name: []} for name in schemes]
+            security: list[dict[str, list[str]]] = [{name: []} for name in schemes]
             for route in _api_routes(router.routes):
                 if _needs_auth(route):
-                    for method in route.methods:
+                    for method in route.methods or ():
                         path = schema["paths"].get(route.path_format, {})
                         operation = path.get(method.lower())
                         if operation is not None:

@@ -54,7 +54,7 @@ class RateLimiter:
                 "async+" + redis_url,
                 implementation="redispy",
                 key_prefix=key_prefix,
-                connection_pool=self._pool,
+                connection_pool=self._pool,  # type: ignore[arg-type]  # passed to redis as is
             )
         else:
             self._storage = MemoryStorage()
