@@ -3,11 +3,6 @@ on its own, and that site going down and up again in its logs."""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +11,7 @@ import httpx
 import pytest
 
 from tests.apps.onepilot.servers import reply, serve
-from tests.e2e.test_serve import free_port
+from tests.e2e.process import serve_process
 
 
 class Switch:
@@ -30,42 +25,11 @@ class Switch:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A `pilothouse serve` process (monitor ticking every 0.2 s): its API base and a token."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PILOTHOUSE_DATA_DIR": str(tmp_path / "var"),
-        "PILOTHOUSE_MONITOR_TICK_SECONDS": "0.2",
-        "PILOTHOUSE_MONITOR_TIMEOUT_SECONDS": "2",
-    }
-    env.pop("PILOTHOUSE_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pilothouse", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
-        token = None
-        while token is None:
-            found = re.search(r"token:\s+(phat_\S+)", process.stdout.readline())
-            token = found.group(1) if found else None
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield f"{base}/onepilot/api/v1", token
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-        output = process.stdout.read()
-        process.stdout.close()
-        assert "Traceback" not in output
+    with serve_process(
+        tmp_path / "var", monitor_tick_seconds="0.2", monitor_timeout_seconds="2"
+    ) as served:
+        yield f"{served.base}/onepilot/api/v1", served.token
+    assert "Traceback" not in "".join(served.output)
 
 
 def test_site_goes_down_and_up_again(server: tuple[str, str]) -> None:
