@@ -6,7 +6,9 @@ import httpx
 import pytest
 
 from pilothouse.core.db import session_scope
+from pilothouse.core.runtime import Runtime
 from tests.builders import Account, create_token
+from tests.core.probe import probe_server
 
 
 @pytest.fixture
@@ -94,3 +96,15 @@ class TestJsonApi:
     async def test_bad_parameters(self, probe, account):
         response = await probe.get("/jsonapi", params={"page[size]": "x"}, headers=account.read)
         assert response.status_code == 422
+
+
+class TestBaseUrl:
+    async def test_links_use_the_configured_base_url(self, settings, account, many_tokens) -> None:
+        configured = settings.model_copy(update={"base_url": "https://api.example.com/"})
+        runtime = Runtime.from_settings(configured)
+        transport = httpx.ASGITransport(app=probe_server(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://internal:8000") as c:
+            body = (await c.get("/probe/laravel?page=2", headers=account.read)).json()
+        await runtime.aclose()
+        assert body["meta"]["path"] == "https://api.example.com/probe/laravel"
+        assert body["links"]["next"] == "https://api.example.com/probe/laravel?page=3"
