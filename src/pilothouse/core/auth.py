@@ -20,12 +20,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from pilothouse.core.accounts.credentials import decode_jwt, hash_token, looks_like_jwt
-from pilothouse.core.accounts.models import ApiToken, Membership, Organization, Plan
+from pilothouse.core.accounts.lookup import CredentialReader
+from pilothouse.core.accounts.models import ApiToken, Plan
 from pilothouse.core.errors import Forbidden, RateLimited, Unauthorized
 from pilothouse.core.models import utcnow
 
@@ -81,29 +82,12 @@ def read_credential(header: str | None, schemes: Collection[str]) -> str | None:
     return user if sep and user and not password else None
 
 
-# Built once: a statement object reused per request skips SQLAlchemy's construction work.
-_TOKEN_LOOKUP = (
-    select(
-        ApiToken.id,
-        ApiToken.user_id,
-        ApiToken.organization_id,
-        ApiToken.scopes,
-        ApiToken.expires_at,
-        ApiToken.revoked,
-        ApiToken.last_used_at,
-        Organization.plan,
-    )
-    .join(Organization, Organization.id == ApiToken.organization_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
-
-
 def principal_from_token(
-    session: Session, secret: str, touch_seconds: int
+    reader: CredentialReader, secret: str, touch_seconds: int
 ) -> tuple[Principal, bool] | None:
     """The principal of a live API token (one indexed read), and whether its last-used time is
     older than `touch_seconds` and should be written (with `touch_token`)."""
-    row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": hash_token(secret)}).first()
+    row = reader.token(hash_token(secret))
     if row is None or row.revoked:
         return None
     now = utcnow()
@@ -129,7 +113,7 @@ def touch_token(engine: Engine, token_id: int) -> None:
         )
 
 
-def principal_from_jwt(session: Session, secret: str, token: str) -> Principal | None:
+def principal_from_jwt(reader: CredentialReader, secret: str, token: str) -> Principal | None:
     """The principal of a JWT we signed, while its user is still a member of its organization."""
     claims = decode_jwt(secret, token)
     if claims is None:
@@ -138,11 +122,7 @@ def principal_from_jwt(session: Session, secret: str, token: str) -> Principal |
         user_id, organization_id = int(claims["sub"]), int(claims["org"])
     except (TypeError, ValueError):
         return None
-    plan = session.scalar(
-        select(Organization.plan)
-        .join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user_id, Organization.id == organization_id)
-    )
+    plan = reader.membership_plan(user_id, organization_id)
     if plan is None:
         return None
     return Principal(
@@ -209,22 +189,21 @@ async def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, li
         raise RateLimited(headers=headers)
 
 
-def _principal(
-    session: Session, runtime: Runtime, spec: AppSpec, credential: str
-) -> tuple[Principal, bool] | None:
+def _principal(runtime: Runtime, spec: AppSpec, credential: str) -> tuple[Principal, bool] | None:
+    reader = runtime.credentials
     if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
-        principal = principal_from_jwt(session, runtime.secret, credential)
+        principal = principal_from_jwt(reader, runtime.secret, credential)
         return (principal, False) if principal else None
-    return principal_from_token(session, credential, runtime.settings.token_touch_seconds)
+    return principal_from_token(reader, credential, runtime.settings.token_touch_seconds)
 
 
-async def _authenticate(request: Request, session: Session) -> Principal:
+async def _authenticate(request: Request) -> Principal:
     spec: AppSpec = request.app.state.spec
     runtime = get_runtime(request)
     credential = read_credential(request.headers.get("authorization"), spec.auth_schemes)
     found = None
     if credential is not None:
-        found = await runtime.db(_principal, session, runtime, spec, credential)
+        found = await runtime.db(_principal, runtime, spec, credential)
     if found is None:
         await _count(
             request,
@@ -247,14 +226,16 @@ async def _authenticate(request: Request, session: Session) -> Principal:
     return principal
 
 
-def require(
-    *, scopes: Iterable[str] = ()
-) -> Callable[[Request, Session], Coroutine[None, None, Principal]]:
-    """A dependency: the caller's Principal, which must hold every scope in `scopes`."""
+def require(*, scopes: Iterable[str] = ()) -> Callable[[Request], Coroutine[None, None, Principal]]:
+    """A dependency: the caller's Principal, which must hold every scope in `scopes`.
+
+    It reads through the runtime's CredentialReader, not the request's session: a route that
+    needs no database (ping) opens none, and the unit of work holds only the route's own work.
+    """
     needed = frozenset(scopes)
 
-    async def dependency(request: Request, session: DbSession) -> Principal:
-        principal = await _authenticate(request, session)
+    async def dependency(request: Request) -> Principal:
+        principal = await _authenticate(request)
         if not needed <= principal.scopes:
             raise Forbidden()
         return principal

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from pilothouse.core.accounts.lookup import CredentialReader
 from pilothouse.core.db import make_engine, make_sessionmaker
 from pilothouse.core.ratelimit import RateLimiter
 from pilothouse.core.secrets import SecretBox
@@ -31,6 +32,7 @@ class Runtime:
     limiter: RateLimiter
     secret: str
     secrets: SecretBox
+    credentials: CredentialReader
     # Requests holding a database session at once; fewer than the pool holds, so a request
     # never waits on the pool itself (workers and the CLI use the rest).
     request_slots: asyncio.Semaphore = field(
@@ -64,9 +66,11 @@ class Runtime:
             limiter=RateLimiter(settings.redis_url, key_prefix=settings.redis_key_prefix),
             secret=secret,
             secrets=SecretBox(secret),
+            credentials=CredentialReader(engine),
         )
 
     async def aclose(self) -> None:
         """Release the database and Redis connections."""
         await self.limiter.aclose()
+        self.credentials.close()
         self.engine.dispose()
