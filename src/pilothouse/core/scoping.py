@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from pilothouse.core.auth import Principal
 
@@ -21,20 +21,34 @@ def scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
 
 
 # Built once per model: constructing the statement costs more than running it.
-_BY_ID: dict[type[Any], Select[Any]] = {}
+_BY_ID: dict[tuple[type[Any], tuple[Any, ...]], Select[Any]] = {}
 
 
-def _by_id(model: type[Any]) -> Select[Any]:
-    stmt = _BY_ID.get(model)
+def _by_id(model: type[Any], joined: tuple[Any, ...]) -> Select[Any]:
+    stmt = _BY_ID.get((model, joined))
     if stmt is None:
-        stmt = _BY_ID[model] = select(model).where(
+        stmt = select(model).where(
             model.organization_id == bindparam("organization_id"), model.id == bindparam("ident")
         )
+        if joined:
+            stmt = stmt.options(*(joinedload(attribute) for attribute in joined))
+        _BY_ID[(model, joined)] = stmt
     return stmt
 
 
-def get_scoped(session: Session, model: type[M], ident: Any, principal: Principal) -> M | None:
-    """One row by primary key, or None when it is missing or another organization's."""
+def get_scoped(
+    session: Session,
+    model: type[M],
+    ident: Any,
+    principal: Principal,
+    *,
+    joined: tuple[Any, ...] = (),
+) -> M | None:
+    """One row by primary key, or None when it is missing or another organization's.
+
+    `joined` names relationships to load in the same query (`joined=(Site.tags,)`): one round
+    trip instead of a second loader query.
+    """
     params = {"organization_id": principal.organization_id, "ident": ident}
-    result: M | None = session.scalars(_by_id(model), params).first()
+    result: M | None = session.scalars(_by_id(model, joined), params).unique().first()
     return result

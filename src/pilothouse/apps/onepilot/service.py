@@ -72,7 +72,7 @@ def get_site(session: Session, principal: Principal, site_id: int) -> Site | Non
     """One of the organization's sites, or None."""
     if not 0 < site_id <= MAX_ID:
         return None
-    return get_scoped(session, Site, site_id, principal)
+    return get_scoped(session, Site, site_id, principal, joined=(Site.tags,))
 
 
 def list_sites(
