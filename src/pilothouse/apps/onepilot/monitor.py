@@ -9,11 +9,7 @@ site's status; log entries are written only when a state changes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +25,7 @@ from pilothouse.apps.onepilot.probes import Certificate, CheckResult, probe, ssl
 from pilothouse.apps.onepilot.schemas import iso, site_out
 from pilothouse.core.auth import Principal
 from pilothouse.core.db import session_scope
-from pilothouse.core.leases import acquire_lease, release_lease
+from pilothouse.core.leases import run_leased
 from pilothouse.core.models import utcnow
 from pilothouse.core.runtime import Runtime
 
@@ -240,21 +236,21 @@ def _prune(runtime: Runtime) -> None:
 
 
 class _Scheduler:
+    """Starts a task per due site (bounded by a semaphore) and remembers which are running."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limit = asyncio.Semaphore(max(1, runtime.settings.monitor_concurrency))
         self.running: dict[int, asyncio.Task[None]] = {}
         self.pruned_at: datetime | None = None
 
-    async def tick(self) -> list[asyncio.Task[None]]:
-        runtime = self.runtime
-        ttl = max(60.0, 4 * runtime.settings.monitor_tick_seconds)
-        if not await asyncio.to_thread(acquire_lease, runtime.engine, LEASE, self.holder, ttl=ttl):
-            return []
+    async def start_due(self) -> list[asyncio.Task[None]]:
         await self.prune()
-        claims = await asyncio.to_thread(claim_due, runtime, exclude=set(self.running))
+        claims = await asyncio.to_thread(claim_due, self.runtime, exclude=set(self.running))
         return [self.start(claim) for claim in claims]
+
+    async def check_due(self) -> None:
+        await asyncio.gather(*await self.start_due())
 
     def start(self, claim: Claim) -> asyncio.Task[None]:
         task = asyncio.create_task(self.work(claim), name=f"onepilot-site-{claim.site_id}")
@@ -281,16 +277,19 @@ class _Scheduler:
     def stop(self) -> None:
         for task in list(self.running.values()):
             task.cancel()
-        with contextlib.suppress(Exception):
-            release_lease(self.runtime.engine, LEASE, self.holder)
+
+
+def _lease_ttl(runtime: Runtime) -> float:
+    return max(60.0, 4 * runtime.settings.monitor_tick_seconds)
 
 
 async def run_due(runtime: Runtime) -> None:
-    """One scheduler pass: claim what is due and wait for those checks (tests, CLI)."""
+    """One scheduler pass, if this process can hold the lease: check what is due and wait."""
     scheduler = _Scheduler(runtime)
     try:
-        tasks = await scheduler.tick()
-        await asyncio.gather(*tasks)
+        await run_leased(
+            runtime.engine, LEASE, scheduler.check_due, every=0, ttl=_lease_ttl(runtime), rounds=1
+        )
     finally:
         scheduler.stop()
 
@@ -301,11 +300,12 @@ async def run_scheduler(runtime: Runtime) -> None:
         return
     scheduler = _Scheduler(runtime)
     try:
-        while True:
-            try:
-                await scheduler.tick()
-            except Exception:
-                logger.exception("monitoring tick failed")
-            await asyncio.sleep(runtime.settings.monitor_tick_seconds)
+        await run_leased(
+            runtime.engine,
+            LEASE,
+            scheduler.start_due,
+            every=runtime.settings.monitor_tick_seconds,
+            ttl=_lease_ttl(runtime),
+        )
     finally:
         scheduler.stop()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 
 import httpx
 
 from pilothouse.core.db import session_scope
-from pilothouse.core.leases import acquire_lease, release_lease
+from pilothouse.core.leases import run_leased
 from pilothouse.core.models import utcnow
 from pilothouse.core.runtime import Runtime
 from pilothouse.core.webhooks.service import deliver, due_deliveries
@@ -37,19 +36,12 @@ def deliver_due(runtime: Runtime, client: httpx.Client) -> int:
 
 async def run_deliveries(runtime: Runtime) -> None:
     """Deliver due webhooks every few seconds while this process holds the lease."""
-    holder = uuid.uuid4().hex
     interval = runtime.settings.webhook_tick_seconds
-    try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-            while True:
-                held = await asyncio.to_thread(
-                    acquire_lease, runtime.engine, LEASE, holder, ttl=interval * 4
-                )
-                if held:
-                    try:
-                        await asyncio.to_thread(deliver_due, runtime, client)
-                    except Exception:
-                        logger.exception("webhook delivery round failed")
-                await asyncio.sleep(interval)
-    finally:
-        await asyncio.to_thread(release_lease, runtime.engine, LEASE, holder)
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        await run_leased(
+            runtime.engine,
+            LEASE,
+            lambda: asyncio.to_thread(deliver_due, runtime, client),
+            every=interval,
+            ttl=interval * 4,
+        )
