@@ -52,3 +52,8 @@ class TestErrorShapes:
     async def test_bad_path_parameter_is_422_not_500(self, probe: httpx.AsyncClient, account):
         response = await probe.get("/tokens/abc", headers=account.read)
         assert response.status_code == 422
+
+    async def test_id_beyond_the_database_range_is_404(self, probe: httpx.AsyncClient, account):
+        for ident in ("0", "-1", str(2**31), str(2**63)):
+            response = await probe.get(f"/tokens/{ident}", headers=account.read)
+            assert response.status_code == 404, ident

@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from pilothouse.core.auth import Principal
 
-__all__ = ["scoped", "get_scoped"]
+__all__ = ["MAX_ID", "scoped", "get_scoped"]
 
 M = TypeVar("M")
+
+# Ids are 32-bit integers in the database; a larger one cannot exist (and must not reach SQL,
+# where PostgreSQL would refuse it as out of range).
+MAX_ID = 2**31 - 1
 
 
 def scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
@@ -49,6 +53,8 @@ def get_scoped(
     `joined` names relationships to load in the same query (`joined=(Site.tags,)`): one round
     trip instead of a second loader query.
     """
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        return None
     params = {"organization_id": principal.organization_id, "ident": ident}
     result: M | None = session.scalars(_by_id(model, joined), params).unique().first()
     return result

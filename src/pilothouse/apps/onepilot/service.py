@@ -21,7 +21,7 @@ from pilothouse.core.auth import Principal
 from pilothouse.core.errors import ValidationFailed
 from pilothouse.core.models import utcnow
 from pilothouse.core.pagination import Page, PageParams, paginate
-from pilothouse.core.scoping import get_scoped, scoped
+from pilothouse.core.scoping import MAX_ID, get_scoped, scoped
 from pilothouse.core.secrets import SecretBox
 from pilothouse.core.webhooks import service as webhooks
 
@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 URL_TAKEN = {"url": ["The url has already been taken."]}
-# Uptime windows, as 1Pilot's agent reports error counts: 24 hours, 7 days, 30 days.
 # Log type → webhook event (issue 10: site_down, site_up, ssl_expiring, update_available).
 WEBHOOK_EVENTS = {
     "site_down": "site_down",
@@ -51,9 +50,8 @@ WEBHOOK_EVENTS = {
     "ssl_expiring": "ssl_expiring",
     "update_extension_available": "update_available",
 }
+# Uptime windows, as 1Pilot's agent reports error counts: 24 hours, 7 days, 30 days.
 UPTIME_WINDOWS = {"24h": 1, "7d": 7, "30d": 30}
-# Ids are 32-bit integers in the database; a larger one cannot exist (and must not reach SQL).
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +68,6 @@ def _same_url(url: str) -> str:
 
 def get_site(session: Session, principal: Principal, site_id: int) -> Site | None:
     """One of the organization's sites, or None."""
-    if not 0 < site_id <= MAX_ID:
-        return None
     return get_scoped(session, Site, site_id, principal, joined=(Site.tags,))
 
 
@@ -109,7 +105,7 @@ def _resolve_tags(session: Session, principal: Principal, refs: Sequence[int | s
     tags: dict[int, Tag] = {}
     for ref in refs:
         if isinstance(ref, int):
-            tag = get_scoped(session, Tag, ref, principal) if 0 < ref <= MAX_ID else None
+            tag = get_scoped(session, Tag, ref, principal)
             if tag is None:
                 raise ValidationFailed({"tags": ["The selected tags is invalid."]})
         else:
@@ -308,7 +304,7 @@ def create_tag(session: Session, principal: Principal, *, name: str) -> Tag:
 
 def delete_tag(session: Session, principal: Principal, tag_id: int) -> bool:
     """Delete a tag (and its links to sites); False when it is not the organization's."""
-    tag = get_scoped(session, Tag, tag_id, principal) if 0 < tag_id <= MAX_ID else None
+    tag = get_scoped(session, Tag, tag_id, principal)
     if tag is None:
         return False
     session.execute(delete(site_tags).where(site_tags.c.tag_id == tag.id))
