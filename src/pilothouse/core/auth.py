@@ -29,10 +29,10 @@ from pilothouse.core.accounts.lookup import CredentialReader
 from pilothouse.core.accounts.models import ApiToken, Plan
 from pilothouse.core.errors import Forbidden, RateLimited, Unauthorized
 from pilothouse.core.models import utcnow
+from pilothouse.core.runtime import Runtime
 
 if TYPE_CHECKING:
     from pilothouse.core.app import AppSpec
-    from pilothouse.core.runtime import Runtime
 
 __all__ = [
     "Scheme",
@@ -42,6 +42,7 @@ __all__ = [
     "principal_from_jwt",
     "touch_token",
     "get_runtime",
+    "RuntimeDep",
     "get_session",
     "DbSession",
     "require",
@@ -137,6 +138,9 @@ def get_runtime(request: Request) -> Runtime:
     """The process runtime the server attached to this app."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def _finish(session: Session, ok: bool) -> None:

@@ -22,7 +22,7 @@ from pilothouse.apps.onepilot import service
 from pilothouse.apps.onepilot.agent import sync_agent
 from pilothouse.apps.onepilot.models import Site, SiteCheck
 from pilothouse.apps.onepilot.probes import Certificate, CheckResult, probe, ssl_context
-from pilothouse.apps.onepilot.schemas import iso, site_out
+from pilothouse.apps.onepilot.schemas import iso
 from pilothouse.core.auth import Principal
 from pilothouse.core.db import session_scope
 from pilothouse.core.leases import run_leased
@@ -121,7 +121,7 @@ def _site_body(runtime: Runtime, principal: Principal, site_id: int) -> dict[str
         site = service.get_site(session, principal, site_id)
         if site is None:
             return None
-        return site_out(site, service.uptime_for(session, [site.id]).get(site.id))
+        return service.site_body(session, site)
 
 
 def _check_out(result: CheckResult) -> dict[str, Any]:

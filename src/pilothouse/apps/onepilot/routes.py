@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from pilothouse.apps.onepilot import monitor, service
@@ -21,28 +23,39 @@ from pilothouse.apps.onepilot.schemas import (
     site_out,
     tag_out,
 )
-from pilothouse.core.auth import DbSession, get_runtime
+from pilothouse.core.auth import DbSession, RuntimeDep
 from pilothouse.core.errors import NotFound
 from pilothouse.core.json import JSONResponse
 from pilothouse.core.pagination import LaravelPageParams, Page, laravel_page
 from pilothouse.core.routing import ApiRoute
-from pilothouse.core.runtime import Runtime
 
 __all__ = ["router"]
 
 router = APIRouter(route_class=ApiRoute)
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Filter = Annotated[str | None, Query()]
 
 
-def _sites_page(session: DbSession, request: Request, page: Page[Site]) -> dict[str, Any]:
+async def log_filter(
+    type: Filter = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Filter = None,
+) -> service.LogFilter:
+    """`?type=&from=&to=` of both log lists (async: parsing needs no thread)."""
+    return service.LogFilter(
+        type=type, since=parse_moment("from", from_), until=parse_moment("to", to, end=True)
+    )
+
+
+LogQuery = Annotated[service.LogFilter, Depends(log_filter)]
+
+
+def _sites_page(session: Session, request: Request, page: Page[Site]) -> dict[str, Any]:
     uptime = service.uptime_for(session, [site.id for site in page.items])
     return laravel_page(request, page, [site_out(s, uptime.get(s.id)) for s in page.items])
 
 
-def _one_site(session: DbSession, site: Site, *, private_key: str | None = None) -> dict[str, Any]:
-    uptime = service.uptime_for(session, [site.id]).get(site.id)
-    return {"data": site_out(site, uptime, private_key=private_key)}
+def _one_site(session: Session, site: Site, *, private_key: str | None = None) -> dict[str, Any]:
+    return {"data": service.site_body(session, site, private_key=private_key)}
 
 
 def _found(site: Site | None) -> Site:
@@ -137,19 +150,11 @@ def list_site_logs(
     session: DbSession,
     principal: Reader,
     page: LaravelPageParams,
-    type: Filter = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: Filter = None,
+    where: LogQuery,
 ) -> dict[str, Any]:
     """A site's events, newest first; filter by type and period (from, to)."""
     site = _found(service.get_site(session, principal, site_id))
-    where = service.LogFilter(
-        site_id=site.id,
-        type=type,
-        since=parse_moment("from", from_),
-        until=parse_moment("to", to, end=True),
-    )
-    found = service.list_logs(session, principal, page, where=where)
+    found = service.list_logs(session, principal, page, where=replace(where, site_id=site.id))
     return laravel_page(request, found, [log_out(log) for log in found.items])
 
 
@@ -169,14 +174,9 @@ def list_logs(
     session: DbSession,
     principal: Reader,
     page: LaravelPageParams,
-    type: Filter = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: Filter = None,
+    where: LogQuery,
 ) -> dict[str, Any]:
     """Events from all your sites, newest first; filter by type and period (from, to)."""
-    where = service.LogFilter(
-        type=type, since=parse_moment("from", from_), until=parse_moment("to", to, end=True)
-    )
     found = service.list_logs(session, principal, page, where=where)
     return laravel_page(request, found, [log_out(log) for log in found.items])
 

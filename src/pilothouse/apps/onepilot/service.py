@@ -16,7 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pilothouse.apps.onepilot.models import Log, Package, Site, SiteCheck, Tag, site_tags
-from pilothouse.apps.onepilot.schemas import MonitorSettings, SiteCreate, SiteUpdate, log_out
+from pilothouse.apps.onepilot.schemas import (
+    MonitorSettings,
+    SiteCreate,
+    SiteUpdate,
+    log_out,
+    site_out,
+)
 from pilothouse.core.auth import Principal
 from pilothouse.core.errors import ValidationFailed
 from pilothouse.core.models import utcnow
@@ -34,6 +40,7 @@ __all__ = [
     "delete_site",
     "rotate_private_key",
     "uptime_for",
+    "site_body",
     "list_tags",
     "create_tag",
     "delete_tag",
@@ -274,6 +281,12 @@ def uptime_for(session: Session, site_ids: Sequence[int]) -> dict[int, dict[str,
     params["site_ids"] = list(site_ids)
     rows = session.execute(_UPTIME, params).all()
     return {row[0]: _uptime(row[1:]) for row in rows}
+
+
+def site_body(session: Session, site: Site, *, private_key: str | None = None) -> dict[str, Any]:
+    """The Site as the API shows it, with its uptime (and its private key, when just made)."""
+    uptime = uptime_for(session, [site.id]).get(site.id)
+    return site_out(site, uptime, private_key=private_key)
 
 
 def _uptime(values: Sequence[Any]) -> dict[str, Any]:
