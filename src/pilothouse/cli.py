@@ -19,11 +19,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pilothouse.apps import APP_MODULES
 from pilothouse.core.accounts import service
 from pilothouse.core.accounts.models import Organization, Role, User
 from pilothouse.core.db import make_engine, make_sessionmaker, session_scope
 from pilothouse.core.errors import ApiError
 from pilothouse.core.migrate import upgrade_head
+from pilothouse.core.secrets import SecretBox
+from pilothouse.core.webhooks import service as webhooks
 from pilothouse.settings import Settings, get_settings
 
 __all__ = ["main"]
@@ -152,12 +155,6 @@ def _membership(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_webhook_add(args: argparse.Namespace, settings: Settings) -> int:
-    from pilothouse.apps import APP_MODULES
-    from pilothouse.core.secrets import SecretBox
-    from pilothouse.core.webhooks import service as webhooks
-
-    if args.app not in APP_MODULES:
-        raise CommandError(f"unknown app {args.app!r}; choose from {', '.join(APP_MODULES)}")
     events = [e.strip() for e in (args.events or "*").split(",") if e.strip()]
 
     def work(session: Session) -> int:
@@ -181,8 +178,6 @@ def cmd_webhook_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_webhook_list(args: argparse.Namespace, settings: Settings) -> int:
-    from pilothouse.core.webhooks import service as webhooks
-
     def work(session: Session) -> int:
         endpoints = webhooks.list_endpoints(session, organization_id=_membership(session, args))
         for e in endpoints:
@@ -194,8 +189,6 @@ def cmd_webhook_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_webhook_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from pilothouse.core.webhooks import service as webhooks
-
     def work(session: Session) -> int:
         webhooks.remove_endpoint(session, args.id, organization_id=_membership(session, args))
         print(f"removed webhook {args.id}")
@@ -207,10 +200,6 @@ def cmd_webhook_remove(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from pilothouse.apps import APP_MODULES
-
-    if args.app and args.app not in APP_MODULES:
-        raise CommandError(f"unknown app {args.app!r}; choose from {', '.join(APP_MODULES)}")
     _migrate(settings)
     base = f"http://{args.host}:{args.port}"
     first_call = {None: "/onepilot/api/v1/ping", "onepilot": "/api/v1/ping"}.get(args.app)
@@ -254,7 +243,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="apply migrations and start the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--app", help="serve this one app at / (onepilot, ...)")
+    serve.add_argument(
+        "--app", choices=list(APP_MODULES), help="serve this one app alone, at its own path"
+    )
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=cmd_serve)
 
@@ -293,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     webhook_add = webhook.add_parser("add", help="subscribe a URL; prints its signing secret")
     webhook_add.add_argument("--email", required=True)
-    webhook_add.add_argument("--app", required=True)
+    webhook_add.add_argument("--app", required=True, choices=list(APP_MODULES))
     webhook_add.add_argument("--url", required=True)
     webhook_add.add_argument("--events", help="comma-separated event names (default: all)")
     webhook_add.add_argument("--org")

@@ -190,6 +190,18 @@ class TestCli:
             "ftp://nope",
         )
         assert bad.returncode == 1 and "valid URL" in bad.stderr
+        unknown = run_cli(
+            settings,
+            "webhook",
+            "add",
+            "--email",
+            account.email,
+            "--app",
+            "nope",
+            "--url",
+            "http://127.0.0.1:9/hook",
+        )
+        assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
         added = run_cli(
             settings,
             "webhook",
