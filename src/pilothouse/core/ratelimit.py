@@ -76,7 +76,3 @@ class RateLimiter:
         """Close the Redis connections, if any."""
         if self._pool is not None:
             await self._pool.aclose()
-
-    async def reset(self) -> None:
-        """Forget every counter."""
-        await self._storage.reset()

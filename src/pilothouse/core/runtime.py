@@ -38,8 +38,6 @@ class Runtime:
     request_slots: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(REQUEST_SLOTS)
     )
-    # Background tasks started by apps (schedulers); cancelled on shutdown.
-    background: list[object] = field(default_factory=list)
 
     @property
     def inline_db(self) -> bool:
