@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.responses import HTMLResponse
-from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
 from pilothouse.core.auth import AUTH_MARK, Scheme
@@ -58,14 +56,6 @@ def _needs_auth(route: APIRoute) -> bool:
     return False
 
 
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif isinstance(getattr(route, "original_router", None), APIRouter):
-            yield from _api_routes(route.original_router.routes)  # type: ignore[attr-defined]
-
-
 def install_docs(app: FastAPI, router: APIRouter, schemes: tuple[Scheme, ...]) -> None:
     """`/openapi.json` with the app's auth schemes (the Authorize button) and `/docs`."""
 
@@ -81,8 +71,8 @@ def install_docs(app: FastAPI, router: APIRouter, schemes: tuple[Scheme, ...]) -
                 name: SECURITY_SCHEMES[name] for name in schemes
             }
             security: list[dict[str, list[str]]] = [{name: []} for name in schemes]
-            for route in _api_routes(router.routes):
-                if _needs_auth(route):
+            for route in router.routes:
+                if isinstance(route, APIRoute) and _needs_auth(route):
                     for method in route.methods or ():
                         path = schema["paths"].get(route.path_format, {})
                         operation = path.get(method.lower())

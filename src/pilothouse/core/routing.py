@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-__all__ = ["ApiRoute"]
+__all__ = ["ApiRoute", "operation_id"]
 
 _REQUEST = "pilothouse_request__"
 
@@ -52,10 +52,18 @@ def _through_runtime(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+def operation_id(route: APIRoute) -> str:
+    """`<tag>-<handler name>`: stable operation ids for the OpenAPI document."""
+    tag = route.tags[0] if route.tags else "api"
+    return f"{tag}-{route.name}"
+
+
 class ApiRoute(APIRoute):
-    """An APIRoute whose sync handler runs through the runtime's database executor."""
+    """An APIRoute whose sync handler runs through the runtime's database executor, named in
+    the OpenAPI document by `operation_id`."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _through_runtime(endpoint)
+        kwargs["generate_unique_id_function"] = operation_id
         super().__init__(path, endpoint, **kwargs)
