@@ -4,7 +4,8 @@ FastAPI runs a `def` handler in the threadpool, and then its response validation
 threadpool again: two hops of ~100 µs each here, more than the whole handler costs on SQLite.
 `ApiRoute` wraps such a handler in a coroutine that calls it through `Runtime.db`: inline on
 the event loop for SQLite (local, microseconds), in the threadpool for PostgreSQL. Handlers
-stay plain functions that call plain services.
+stay plain functions that call plain services. A dict or list they return is rendered once,
+by the fast JSON response; the return annotation still documents the route.
 
     router = APIRouter(route_class=ApiRoute)
 """
@@ -18,14 +19,20 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
+from pilothouse.core.json import JSONResponse
+
 __all__ = ["ApiRoute", "operation_id"]
 
 _REQUEST = "pilothouse_request__"
 
 
-def _through_runtime(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _direct(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any]:
+    """`endpoint` as a coroutine that runs a plain `def` through `Runtime.db` and renders a
+    dict or list with the fast JSON response itself (FastAPI would first validate it against
+    the return annotation and walk it through `jsonable_encoder`)."""
     signature = inspect.signature(endpoint, eval_str=True)
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()]
+    blocking = not inspect.iscoroutinefunction(endpoint)
     # FastAPI injects one Request per handler: reuse the handler's own if it takes one.
     own = next(
         (
@@ -42,7 +49,13 @@ def _through_runtime(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     async def handler(**kwargs: Any) -> Any:
         request: Request = kwargs[own] if own else kwargs.pop(_REQUEST)
-        return await request.app.state.runtime.db(endpoint, **kwargs)
+        if blocking:
+            result = await request.app.state.runtime.db(endpoint, **kwargs)
+        else:
+            result = await endpoint(**kwargs)
+        if isinstance(result, dict | list):
+            return JSONResponse(result, status_code=status_code)
+        return result
 
     handler.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     handler.__name__ = endpoint.__name__
@@ -63,7 +76,6 @@ class ApiRoute(APIRoute):
     the OpenAPI document by `operation_id`."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _through_runtime(endpoint)
+        endpoint = _direct(endpoint, kwargs.get("status_code") or 200)
         kwargs["generate_unique_id_function"] = operation_id
         super().__init__(path, endpoint, **kwargs)
