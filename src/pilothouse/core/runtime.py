@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from pilothouse.core.accounts.lookup import CredentialReader
 from pilothouse.core.db import make_engine, make_sessionmaker
 from pilothouse.core.ratelimit import RateLimiter
+from pilothouse.core.reads import Reads
 from pilothouse.core.secrets import SecretBox
 from pilothouse.settings import Settings
 
@@ -32,6 +33,7 @@ class Runtime:
     limiter: RateLimiter
     secret: str
     secrets: SecretBox
+    reads: Reads
     credentials: CredentialReader
     # Requests holding a database session at once; fewer than the pool holds, so a request
     # never waits on the pool itself (workers and the CLI use the rest).
@@ -57,6 +59,7 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.sqlalchemy_url)
         secret = settings.server_secret()
+        reads = Reads(engine)
         return cls(
             settings=settings,
             engine=engine,
@@ -64,11 +67,12 @@ class Runtime:
             limiter=RateLimiter(settings.redis_url, key_prefix=settings.redis_key_prefix),
             secret=secret,
             secrets=SecretBox(secret),
-            credentials=CredentialReader(engine),
+            reads=reads,
+            credentials=CredentialReader(reads),
         )
 
     async def aclose(self) -> None:
         """Release the database and Redis connections."""
         await self.limiter.aclose()
-        self.credentials.close()
+        self.reads.close()
         self.engine.dispose()

@@ -1,23 +1,21 @@
 """The reads authentication needs, outside any request's unit of work.
 
-On SQLite the reader keeps one autocommit connection of its own, used only on the event loop
-(`Runtime.db` runs SQLite work inline), so checking a token costs one indexed read and nothing
-else: no session, no pool checkout, no transaction. On other databases each read borrows a
-pooled connection (in the threadpool).
+They are prepared reads (`core.reads`): on SQLite checking a token costs one indexed read on
+the process's own connection and nothing else: no session, no pool checkout, no transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Row, bindparam, select
+from sqlalchemy import bindparam, select
 
 from pilothouse.core.accounts.models import ApiToken, Membership, Organization
+from pilothouse.core.reads import Prepared, Reads
 
 __all__ = ["CredentialReader"]
 
-# Built once: a statement object reused per request skips SQLAlchemy's construction work.
-_TOKEN = (
+_TOKEN = Prepared(
     select(
         ApiToken.id,
         ApiToken.user_id,
@@ -31,7 +29,7 @@ _TOKEN = (
     .join(Organization, Organization.id == ApiToken.organization_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
-_MEMBERSHIP_PLAN = (
+_MEMBERSHIP_PLAN = Prepared(
     select(Organization.plan)
     .join(Membership, Membership.organization_id == Organization.id)
     .where(
@@ -44,31 +42,14 @@ _MEMBERSHIP_PLAN = (
 class CredentialReader:
     """Looks up tokens and memberships for authentication."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._own: Connection | None = None
-        if engine.dialect.name == "sqlite":
-            self._own = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
 
-    def _first(self, stmt: Executable, params: dict[str, Any]) -> Row[Any] | None:
-        if self._own is not None:
-            return self._own.execute(stmt, params).first()
-        with self._engine.connect() as connection:
-            return connection.execute(stmt, params).first()
-
-    def token(self, token_hash: str) -> Row[Any] | None:
+    def token(self, token_hash: str) -> Any | None:
         """The token with this hash, with its organization's plan."""
-        return self._first(_TOKEN, {"token_hash": token_hash})
+        return self._reads.first(_TOKEN, token_hash=token_hash)
 
     def membership_plan(self, user_id: int, organization_id: int) -> Any:
         """The organization's plan when the user is its member, else None."""
-        row = self._first(
-            _MEMBERSHIP_PLAN, {"user_id": user_id, "organization_id": organization_id}
-        )
+        row = self._reads.first(_MEMBERSHIP_PLAN, user_id=user_id, organization_id=organization_id)
         return row[0] if row is not None else None
-
-    def close(self) -> None:
-        """Give the reader's own connection back."""
-        if self._own is not None:
-            self._own.close()
-            self._own = None
