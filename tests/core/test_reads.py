@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from pilothouse.core.accounts.models import ApiToken, Organization, Plan
 from pilothouse.core.db import session_scope
@@ -59,3 +59,13 @@ def test_bound_datetimes_compare_like_sqlalchemy(runtime: Runtime, account: Acco
 def test_in_lists_are_refused() -> None:
     with pytest.raises(ValueError, match="expanding"):
         Prepared(select(ApiToken.id).where(ApiToken.id.in_(bindparam("ids", expanding=True))))
+
+
+def test_literals_the_statement_binds_itself(runtime: Runtime, account: Account) -> None:
+    counted = Prepared(
+        select(func.sum(case((ApiToken.name == bindparam("name"), 10), else_=1))).where(
+            ApiToken.organization_id == bindparam("organization_id")
+        )
+    )
+    row = runtime.reads.first(counted, organization_id=account.organization_id, name="read")
+    assert row is not None and row[0] == 11

@@ -34,6 +34,7 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     sql: str
     names: tuple[str, ...]  # bind parameter names, in the order the SQL takes them
+    defaults: dict[str, Any]  # the statement's own values (literals it binds)
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
     row: Callable[..., Any]
@@ -57,6 +58,9 @@ class Prepared:
     def _compile(self, dialect: Dialect) -> _Plan:
         compiled = self.stmt.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
+        defaults = {
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        }
         binds = tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in names
@@ -67,7 +71,7 @@ class Prepared:
         )
         keys = [str(column.key) for column in columns]
         row = namedtuple("Row", keys, rename=True)._make  # type: ignore[attr-defined]
-        return _Plan(compiled.string, names, binds, results, row)
+        return _Plan(compiled.string, names, defaults, binds, results, row)
 
 
 class Reads:
@@ -96,8 +100,9 @@ class Reads:
             with self._engine.connect() as connection:
                 return list(connection.execute(prepared.stmt, params).all())
         plan = prepared.plan(self._dialect)
+        given = plan.defaults | params if plan.defaults else params
         values = [
-            params[name] if process is None else process(params[name])
+            given[name] if process is None else process(given[name])
             for name, process in zip(plan.names, plan.binds, strict=True)
         ]
         # Read to the end: the statement is done (and its read snapshot gone) when this returns.

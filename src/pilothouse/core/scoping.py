@@ -8,8 +8,9 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from pilothouse.core.auth import Principal
+from pilothouse.core.reads import Prepared, Reads
 
-__all__ = ["MAX_ID", "scoped", "get_scoped"]
+__all__ = ["MAX_ID", "scoped", "get_scoped", "scoped_by_id", "read_scoped"]
 
 M = TypeVar("M")
 
@@ -58,3 +59,23 @@ def get_scoped(
     params = {"organization_id": principal.organization_id, "ident": ident}
     result: M | None = session.scalars(_by_id(model, joined), params).unique().first()
     return result
+
+
+def scoped_by_id(model: type[Any]) -> Prepared:
+    """A prepared read of one row of `model` (all its columns) by id, within an organization:
+    run it with `read_scoped`."""
+    table = model.__table__
+    return Prepared(
+        select(*table.columns).where(
+            table.c.organization_id == bindparam("organization_id"),
+            table.c.id == bindparam("ident"),
+        )
+    )
+
+
+def read_scoped(reads: Reads, prepared: Prepared, ident: int, principal: Principal) -> Any | None:
+    """The row `scoped_by_id` finds for the caller's organization, or None (also for ids
+    outside the database's range)."""
+    if not 0 < ident <= MAX_ID:
+        return None
+    return reads.first(prepared, organization_id=principal.organization_id, ident=ident)

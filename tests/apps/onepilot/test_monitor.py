@@ -7,13 +7,17 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from pilothouse.apps.onepilot.models import Site
 from pilothouse.apps.onepilot.monitor import run_due, run_scheduler
 from pilothouse.core.db import session_scope
 from pilothouse.core.leases import acquire_lease
+from pilothouse.core.models import utcnow
 from tests.apps.onepilot.builders import create_site
 from tests.apps.onepilot.servers import reply, self_signed, serve, server_tls
 from tests.builders import create_token
@@ -269,3 +273,59 @@ class TestCheckHoldsNoTransaction:
             f"{API}/sites/{site_id}/check", headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 200 and time.monotonic() - started < 3
+
+
+class TestUptimeRollup:
+    """Each check stores the site's uptime on it; reads use it while it is fresh."""
+
+    @staticmethod
+    def _rollup(runtime, site_id: int, **values) -> None:
+        with session_scope(runtime.sessions) as session:
+            session.execute(update(Site).where(Site.id == site_id).values(**values))
+
+    @staticmethod
+    def _stored(runtime, site_id: int) -> tuple:
+        with session_scope(runtime.sessions) as session:
+            site = session.get(Site, site_id)
+            assert site is not None
+            return site.uptime_24h, site.uptime_30d, site.response_time_ms, site.uptime_at
+
+    async def test_a_check_stores_the_rollup(self, client, account, runtime):
+        flaky = Flaky()
+        with serve(flaky) as url:
+            site_id = await add_site(client, account, url)
+            assert self._stored(runtime, site_id) == (None, None, None, None)
+            await check(client, account, site_id)
+            flaky.status = 500
+            await check(client, account, site_id)
+        up_24h, up_30d, response_ms, taken = self._stored(runtime, site_id)
+        assert (up_24h, up_30d) == (50.0, 50.0) and response_ms is not None
+        assert (utcnow() - taken).total_seconds() < 60
+        site = (await client.get(f"{API}/sites/{site_id}", headers=account.read)).json()["data"]
+        assert site["uptime"] == {
+            "24h": 50.0, "7d": 50.0, "30d": 50.0, "response_time_ms": response_ms,
+        }  # fmt: skip
+
+    async def test_reads_use_a_fresh_rollup(self, client, account, runtime):
+        with serve(Flaky()) as url:
+            site_id = await add_site(client, account, url)
+            await check(client, account, site_id)
+        self._rollup(runtime, site_id, uptime_24h=12.5, uptime_at=utcnow())
+        one = (await client.get(f"{API}/sites/{site_id}", headers=account.read)).json()["data"]
+        listed = (await client.get(f"{API}/sites", headers=account.read)).json()["data"]
+        assert one["uptime"]["24h"] == listed[0]["uptime"]["24h"] == 12.5
+
+    async def test_a_stale_rollup_is_computed_from_the_checks(self, client, account, runtime):
+        with serve(Flaky()) as url:
+            site_id = await add_site(client, account, url, interval_minutes=5)
+            await check(client, account, site_id)
+        # Monitoring stopped a while ago: the stored figure is older than two intervals.
+        self._rollup(runtime, site_id, uptime_24h=12.5, uptime_at=utcnow() - timedelta(hours=1))
+        one = (await client.get(f"{API}/sites/{site_id}", headers=account.read)).json()["data"]
+        listed = (await client.get(f"{API}/sites", headers=account.read)).json()["data"]
+        assert one["uptime"]["24h"] == listed[0]["uptime"]["24h"] == 100.0
+
+    async def test_a_site_never_checked_has_no_uptime(self, client, account):
+        site_id = await add_site(client, account, "http://127.0.0.1:9/")
+        site = (await client.get(f"{API}/sites/{site_id}", headers=account.read)).json()["data"]
+        assert site["uptime"] == {"24h": None, "7d": None, "30d": None, "response_time_ms": None}

@@ -92,6 +92,13 @@ class Site(TimestampMixin, Base):
     core_last_available_version: Mapped[str | None] = mapped_column(String(100), default=None)
     updates_count: Mapped[int] = mapped_column(default=0)
     packages_count: Mapped[int] = mapped_column(default=0)
+    # Uptime rollup, written by the monitor with each check (reads need no aggregate):
+    # percentages over 24 h / 7 d / 30 d, the 24 h mean response time, and when it was taken.
+    uptime_24h: Mapped[float | None] = mapped_column(default=None)
+    uptime_7d: Mapped[float | None] = mapped_column(default=None)
+    uptime_30d: Mapped[float | None] = mapped_column(default=None)
+    response_time_ms: Mapped[int | None] = mapped_column(default=None)
+    uptime_at: Mapped[datetime | None] = mapped_column(default=None)
 
     tags: Mapped[list[Tag]] = relationship(
         secondary=site_tags, order_by=lambda: Tag.id, lazy="selectin", viewonly=True

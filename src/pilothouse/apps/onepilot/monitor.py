@@ -183,6 +183,7 @@ def record_check(session: Session, site: Site, result: CheckResult) -> None:
     if result.certificate is not None:
         _move_certificate(session, site, result.certificate, result.checked_at)
     session.flush()
+    service.store_uptime(session, site)
 
 
 def _move_status(session: Session, site: Site, result: CheckResult) -> None:

@@ -20,7 +20,6 @@ from pilothouse.apps.onepilot.schemas import (
     log_out,
     package_out,
     parse_moment,
-    site_out,
     tag_out,
 )
 from pilothouse.core.auth import DbSession, RuntimeDep
@@ -50,8 +49,7 @@ LogQuery = Annotated[service.LogFilter, Depends(log_filter)]
 
 
 def _sites_page(session: Session, request: Request, page: Page[Site]) -> dict[str, Any]:
-    uptime = service.uptime_for(session, [site.id for site in page.items])
-    return laravel_page(request, page, [site_out(s, uptime.get(s.id)) for s in page.items])
+    return laravel_page(request, page, service.site_bodies(session, page.items))
 
 
 def _one_site(session: Session, site: Site, *, private_key: str | None = None) -> dict[str, Any]:
@@ -95,9 +93,12 @@ def create_site(
 
 
 @router.get("/sites/{site_id:int}", tags=["sites"])
-def get_site(site_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+def get_site(site_id: int, principal: Reader, runtime: RuntimeDep) -> dict[str, Any]:
     """One site."""
-    return _one_site(session, _found(service.get_site(session, principal, site_id)))
+    site = service.read_site(runtime.reads, principal, site_id)
+    if site is None:
+        raise NotFound()
+    return {"data": site}
 
 
 @router.patch("/sites/{site_id:int}", tags=["sites"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -143,7 +144,7 @@ def parse_moment(name: str, raw: str | None, *, end: bool = False) -> datetime |
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def tag_out(tag: Tag) -> dict[str, Any]:
+def tag_out(tag: Tag | Any) -> dict[str, Any]:
     """A documented Tag."""
     return {
         "id": tag.id,
@@ -181,7 +182,7 @@ def package_out(package: Package) -> dict[str, Any]:
     }
 
 
-def _ssl_out(site: Site) -> dict[str, Any] | None:
+def _ssl_out(site: Site | Any) -> dict[str, Any] | None:
     if site.ssl_expires_at is None:
         return None
     left = (site.ssl_expires_at - utcnow()).total_seconds() / 86400
@@ -193,7 +194,7 @@ def _ssl_out(site: Site) -> dict[str, Any] | None:
     }
 
 
-def _core_out(site: Site) -> dict[str, Any] | None:
+def _core_out(site: Site | Any) -> dict[str, Any] | None:
     if site.core_version is None:
         return None
     return {
@@ -203,7 +204,7 @@ def _core_out(site: Site) -> dict[str, Any] | None:
     }
 
 
-def _monitor_out(site: Site) -> dict[str, Any]:
+def _monitor_out(site: Site | Any) -> dict[str, Any]:
     return {
         "interval_minutes": site.interval_minutes,
         "path": site.check_path,
@@ -214,9 +215,15 @@ def _monitor_out(site: Site) -> dict[str, Any]:
 
 
 def site_out(
-    site: Site, uptime: dict[str, Any] | None = None, *, private_key: str | None = None
+    site: Any,
+    uptime: dict[str, Any] | None = None,
+    *,
+    tags: Sequence[Any] | None = None,
+    private_key: str | None = None,
 ) -> dict[str, Any]:
-    """A documented Site, then Pilothouse's extra keys (and the private key, when just made)."""
+    """A documented Site, then Pilothouse's extra keys (and the private key, when just made).
+
+    `site` is a Site or a row of its columns (then with its `tags` given)."""
     body: dict[str, Any] = {
         "id": site.id,
         "name": site.name,
@@ -225,7 +232,7 @@ def site_out(
         "notes": site.notes,
         "status": site.status,
         "published": int(site.published),
-        "tags": [tag_out(tag) for tag in site.tags],
+        "tags": [tag_out(tag) for tag in (site.tags if tags is None else tags)],
         "server": {
             "ip": site.server_ip,
             "web": site.server_web,

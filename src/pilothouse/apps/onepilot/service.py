@@ -27,7 +27,8 @@ from pilothouse.core.auth import Principal
 from pilothouse.core.errors import ValidationFailed
 from pilothouse.core.models import utcnow
 from pilothouse.core.pagination import Page, PageParams, paginate
-from pilothouse.core.scoping import MAX_ID, get_scoped, scoped
+from pilothouse.core.reads import Prepared, Reads
+from pilothouse.core.scoping import MAX_ID, get_scoped, read_scoped, scoped, scoped_by_id
 from pilothouse.core.secrets import SecretBox
 from pilothouse.core.webhooks import service as webhooks
 
@@ -40,7 +41,11 @@ __all__ = [
     "delete_site",
     "rotate_private_key",
     "uptime_for",
+    "store_uptime",
+    "stored_uptime",
     "site_body",
+    "site_bodies",
+    "read_site",
     "list_tags",
     "create_tag",
     "delete_tag",
@@ -248,7 +253,7 @@ def rotate_private_key(
     return site, key
 
 
-def _uptime_statement() -> Select[Any]:
+def _uptime_statement(sites: ColumnElement[bool]) -> Select[Any]:
     columns: list[ColumnElement[Any]] = []
     for key in UPTIME_WINDOWS:
         since = SiteCheck.checked_at >= bindparam(f"since_{key}")
@@ -258,35 +263,98 @@ def _uptime_statement() -> Select[Any]:
     columns.append(func.avg(case((day, SiteCheck.response_ms), else_=None)))
     return (
         select(SiteCheck.site_id, *columns)
-        .where(
-            SiteCheck.site_id.in_(bindparam("site_ids", expanding=True)),
-            SiteCheck.checked_at >= bindparam("since_30d"),
-        )
+        .where(sites, SiteCheck.checked_at >= bindparam("since_30d"))
         .group_by(SiteCheck.site_id)
     )
 
 
-# Built once: every site read needs it, and building it costs more than running it.
-_UPTIME = _uptime_statement()
+# Built once: building a statement costs more than running it.
+_UPTIME = _uptime_statement(SiteCheck.site_id.in_(bindparam("site_ids", expanding=True)))
+_UPTIME_ONE = Prepared(_uptime_statement(SiteCheck.site_id == bindparam("site_id")))
+_SITE_ROW = scoped_by_id(Site)
+_SITE_TAGS = Prepared(
+    select(Tag.id, Tag.name, Tag.created_at, Tag.updated_at)
+    .join(site_tags, site_tags.c.tag_id == Tag.id)
+    .where(site_tags.c.site_id == bindparam("site_id"))
+    .order_by(Tag.id)
+)
+NO_UPTIME: dict[str, Any] = {"24h": None, "7d": None, "30d": None, "response_time_ms": None}
+# A rollup older than this many check intervals (and ROLLUP_MIN_AGE) is computed afresh on
+# read: the site is no longer being checked, and its windows have moved on since.
+ROLLUP_STALE_INTERVALS = 2
+ROLLUP_MIN_AGE = timedelta(minutes=10)
+
+
+def _windows(now: datetime) -> dict[str, datetime]:
+    return {f"since_{key}": now - timedelta(days=days) for key, days in UPTIME_WINDOWS.items()}
 
 
 def uptime_for(session: Session, site_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Uptime percentages (24 h / 7 d / 30 d) and the 24 h mean response time, per site."""
+    """Uptime percentages (24 h / 7 d / 30 d) and the 24 h mean response time, per site,
+    computed from the checks (sites without checks in 30 days are left out)."""
     if not site_ids:
         return {}
-    now = utcnow()
-    params: dict[str, Any] = {
-        f"since_{key}": now - timedelta(days=days) for key, days in UPTIME_WINDOWS.items()
-    }
-    params["site_ids"] = list(site_ids)
+    params: dict[str, Any] = {**_windows(utcnow()), "site_ids": list(site_ids)}
     rows = session.execute(_UPTIME, params).all()
     return {row[0]: _uptime(row[1:]) for row in rows}
 
 
+def store_uptime(session: Session, site: Site) -> None:
+    """Take the site's uptime rollup now (the monitor does, after each check it stores)."""
+    uptime = uptime_for(session, [site.id]).get(site.id, NO_UPTIME)
+    site.uptime_24h, site.uptime_7d, site.uptime_30d = uptime["24h"], uptime["7d"], uptime["30d"]
+    site.response_time_ms = uptime["response_time_ms"]
+    site.uptime_at = utcnow()
+
+
+def stored_uptime(site: Any, now: datetime) -> dict[str, Any] | None:
+    """The site's uptime from its rollup (a Site or a row of its columns); None when the
+    rollup is missing or stale and the checks must be read."""
+    if site.last_check_at is None:
+        return NO_UPTIME  # never checked: nothing to count
+    taken = site.uptime_at
+    stale_after = max(
+        ROLLUP_MIN_AGE, ROLLUP_STALE_INTERVALS * timedelta(minutes=site.interval_minutes)
+    )
+    if taken is None or now - taken > stale_after:
+        return None
+    return {
+        "24h": site.uptime_24h,
+        "7d": site.uptime_7d,
+        "30d": site.uptime_30d,
+        "response_time_ms": site.response_time_ms,
+    }
+
+
 def site_body(session: Session, site: Site, *, private_key: str | None = None) -> dict[str, Any]:
     """The Site as the API shows it, with its uptime (and its private key, when just made)."""
-    uptime = uptime_for(session, [site.id]).get(site.id)
+    uptime = stored_uptime(site, utcnow())
+    if uptime is None:
+        uptime = uptime_for(session, [site.id]).get(site.id, NO_UPTIME)
     return site_out(site, uptime, private_key=private_key)
+
+
+def site_bodies(session: Session, sites: Sequence[Site]) -> list[dict[str, Any]]:
+    """Sites as the API shows them; one aggregate query for those whose rollup is stale."""
+    now = utcnow()
+    stored = {site.id: stored_uptime(site, now) for site in sites}
+    live = uptime_for(session, [site_id for site_id, up in stored.items() if up is None])
+    return [site_out(site, stored[site.id] or live.get(site.id, NO_UPTIME)) for site in sites]
+
+
+def read_site(reads: Reads, principal: Principal, site_id: int) -> dict[str, Any] | None:
+    """One of the organization's sites as the API shows it, from prepared reads: the row, its
+    tags and (while fresh) its uptime rollup, without opening a unit of work."""
+    site = read_scoped(reads, _SITE_ROW, site_id, principal)
+    if site is None:
+        return None
+    tags = reads.all(_SITE_TAGS, site_id=site.id)
+    now = utcnow()
+    uptime = stored_uptime(site, now)
+    if uptime is None:
+        row = reads.first(_UPTIME_ONE, site_id=site.id, **_windows(now))
+        uptime = NO_UPTIME if row is None else _uptime(row[1:])
+    return site_out(site, uptime, tags=tags)
 
 
 def _uptime(values: Sequence[Any]) -> dict[str, Any]:
