@@ -79,6 +79,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # One line per request: skip what the format never shows (the logging HOWTO's
+    # "Optimization"): the caller's frame, thread, process and multiprocessing names.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     runtime = runtime or Runtime.from_settings(settings)
     specs = load_specs()
     if settings.single_app and settings.single_app not in specs:

@@ -3,6 +3,7 @@ counter shared by every server process when Redis holds it."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 
@@ -60,6 +61,21 @@ async def test_headers_count_down_then_429(settings, runtime, account, redis_url
         }
         assert 0 < int(response.headers["Retry-After"]) <= settings.ratelimit_window_seconds
         assert response.headers["X-RateLimit-Remaining"] == "0"
+    await limited_runtime.aclose()
+
+
+@backends
+async def test_a_new_window_starts_afresh(settings, runtime, account, redis_url) -> None:
+    short = settings.model_copy(update={"ratelimit_window_seconds": 1})
+    limited_runtime = runtime_with(short, redis_url)
+    async with client_for(limited_runtime) as client:
+        for _ in range(3):
+            assert (await client.get("/whoami", headers=account.read)).status_code == 200
+        assert (await client.get("/whoami", headers=account.read)).status_code == 429
+        await asyncio.sleep(1.2)
+        response = await client.get("/whoami", headers=account.read)
+        assert response.status_code == 200
+        assert response.headers["X-RateLimit-Remaining"] == "2"
     await limited_runtime.aclose()
 
 

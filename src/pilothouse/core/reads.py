@@ -36,7 +36,7 @@ class _Plan:
     names: tuple[str, ...]  # bind parameter names, in the order the SQL takes them
     defaults: dict[str, Any]  # the statement's own values (literals it binds)
     binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor)
     row: Callable[..., Any]
 
 
@@ -66,9 +66,10 @@ class Prepared:
             for name in names
         )
         columns = list(self.stmt.selected_columns)
-        results = tuple(
+        processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
+        results = tuple((i, process) for i, process in enumerate(processors) if process)
         keys = [str(column.key) for column in columns]
         row = namedtuple("Row", keys, rename=True)._make  # type: ignore[attr-defined]
         return _Plan(compiled.string, names, defaults, binds, results, row)
@@ -108,13 +109,15 @@ class Reads:
         # Read to the end: the statement is done (and its read snapshot gone) when this returns.
         raw: Sequence[Any] = self._cursor.execute(plan.sql, values).fetchall()
         results, make = plan.results, plan.row
-        return [
-            make(
-                value if process is None else process(value)
-                for value, process in zip(row, results, strict=True)
-            )
-            for row in raw
-        ]
+        if not results:
+            return [make(row) for row in raw]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for index, process in results:
+                values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
 
     def close(self) -> None:
         """Give the process's own connection back."""

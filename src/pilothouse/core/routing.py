@@ -5,7 +5,8 @@ threadpool again: two hops of ~100 µs each here, more than the whole handler co
 `ApiRoute` wraps such a handler in a coroutine that calls it through `Runtime.db`: inline on
 the event loop for SQLite (local, microseconds), in the threadpool for PostgreSQL. Handlers
 stay plain functions that call plain services. A dict or list they return is rendered once,
-by the fast JSON response; the return annotation still documents the route.
+by the fast JSON response; the return annotation still documents the route. A parameter
+annotated `RuntimeDep` receives the process Runtime directly (no dependency to solve).
 
     router = APIRouter(route_class=ApiRoute)
 """
@@ -19,7 +20,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
+from pilothouse.core.auth import RuntimeDep
 from pilothouse.core.json import JSONResponse
+from pilothouse.core.runtime import Runtime
 
 __all__ = ["ApiRoute", "operation_id"]
 
@@ -32,6 +35,9 @@ def _direct(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any
     the return annotation and walk it through `jsonable_encoder`)."""
     signature = inspect.signature(endpoint, eval_str=True)
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()]
+    # The process Runtime is handed over here, not solved by FastAPI as a dependency per request.
+    runtimes = [p.name for p in params if p.annotation == RuntimeDep]
+    params = [p for p in params if p.name not in runtimes]
     blocking = not inspect.iscoroutinefunction(endpoint)
     # FastAPI injects one Request per handler: reuse the handler's own if it takes one.
     own = next(
@@ -49,8 +55,11 @@ def _direct(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any
 
     async def handler(**kwargs: Any) -> Any:
         request: Request = kwargs[own] if own else kwargs.pop(_REQUEST)
+        runtime: Runtime = request.app.state.runtime
+        for name in runtimes:
+            kwargs[name] = runtime
         if blocking:
-            result = await request.app.state.runtime.db(endpoint, **kwargs)
+            result = await runtime.db(endpoint, **kwargs)
         else:
             result = await endpoint(**kwargs)
         if isinstance(result, dict | list):

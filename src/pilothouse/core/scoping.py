@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select
@@ -61,12 +62,13 @@ def get_scoped(
     return result
 
 
-def scoped_by_id(model: type[Any]) -> Prepared:
-    """A prepared read of one row of `model` (all its columns) by id, within an organization:
-    run it with `read_scoped`."""
+def scoped_by_id(model: type[Any], *, leave_out: Collection[str] = ()) -> Prepared:
+    """A prepared read of one row of `model` by id within an organization (its columns but
+    those in `leave_out`): run it with `read_scoped`."""
     table = model.__table__
+    columns = [column for column in table.columns if column.key not in leave_out]
     return Prepared(
-        select(*table.columns).where(
+        select(*columns).where(
             table.c.organization_id == bindparam("organization_id"),
             table.c.id == bindparam("ident"),
         )

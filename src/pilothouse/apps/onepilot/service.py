@@ -271,7 +271,18 @@ def _uptime_statement(sites: ColumnElement[bool]) -> Select[Any]:
 # Built once: building a statement costs more than running it.
 _UPTIME = _uptime_statement(SiteCheck.site_id.in_(bindparam("site_ids", expanding=True)))
 _UPTIME_ONE = Prepared(_uptime_statement(SiteCheck.site_id == bindparam("site_id")))
-_SITE_ROW = scoped_by_id(Site)
+# A site as the API shows it: not its sealed agent key, nor the monitor's bookkeeping.
+_SITE_ROW = scoped_by_id(
+    Site,
+    leave_out={
+        "private_key_sealed",
+        "next_check_at",
+        "next_agent_at",
+        "consecutive_failures",
+        "agent_ok",
+        "agent_checked_at",
+    },
+)
 _SITE_TAGS = Prepared(
     select(Tag.id, Tag.name, Tag.created_at, Tag.updated_at)
     .join(site_tags, site_tags.c.tag_id == Tag.id)
