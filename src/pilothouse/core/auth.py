@@ -190,7 +190,7 @@ async def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, li
         f"{spec.name}:{key}", limit=limit, window_seconds=settings.ratelimit_window_seconds
     )
     if spec.ratelimit_headers:
-        request.state.ratelimit = state
+        request.scope.setdefault("state", {})["ratelimit"] = state  # read by the request middleware
     if not state.allowed:
         headers = {"Retry-After": str(state.retry_after)}
         if spec.ratelimit_headers:
@@ -226,8 +226,7 @@ async def _authenticate(request: Request) -> Principal:
     if stale and principal.token_id is not None:
         # Rare (once a minute per token): always off the loop, as it may wait for a lock.
         await run_in_threadpool(touch_token, runtime.engine, principal.token_id)
-    request.state.token_id = principal.token_id
-    request.state.user_id = principal.user_id
+    request.scope.setdefault("state", {})["token_id"] = principal.token_id  # for the access log
     limit = spec.limit_for(principal.plan, runtime.settings)
     await _count(
         request, spec, runtime, f"u{principal.user_id}:o{principal.organization_id}", limit

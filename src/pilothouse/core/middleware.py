@@ -38,10 +38,7 @@ class RequestMiddleware:
                 if ratelimit is not None:
                     headers = list(message.get("headers", []))
                     present = {name.lower() for name, _ in headers}
-                    for name, value in ratelimit.headers().items():
-                        key = name.lower().encode()
-                        if key not in present:
-                            headers.append((key, value.encode()))
+                    headers += [h for h in ratelimit.raw_headers() if h[0] not in present]
                     message["headers"] = headers
             await send(message)
 

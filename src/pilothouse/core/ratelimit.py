@@ -44,6 +44,14 @@ class RateLimitState:
             "X-RateLimit-Reset": str(self.reset),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The same headers as ASGI writes them (lower-case names, bytes)."""
+        return [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset),
+        ]
+
 
 class _MemoryWindows:
     """Fixed windows in this process: key → [count, end of window]. Only the event loop
