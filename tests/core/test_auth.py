@@ -140,6 +140,18 @@ class TestScopes:
         response = await probe.post("/things", json={"name": "a", "size": 1}, headers=account.write)
         assert response.status_code == 200
 
+    async def test_credentials_are_checked_before_the_input(
+        self, probe: httpx.AsyncClient, account
+    ):
+        """Nobody learns what a route accepts before showing credentials that allow it."""
+        bad = {"name": "", "size": "many"}
+        assert (await probe.post("/things", json=bad)).status_code == 401
+        assert (await probe.post("/things", content=b"{not json")).status_code == 401
+        assert (await probe.post("/things", json=bad, headers=account.read)).status_code == 403
+        assert (await probe.get("/skip?size=-1")).status_code == 401
+        response = await probe.post("/things", json=bad, headers=account.write)
+        assert response.status_code == 422
+
 
 class TestTokenStorage:
     async def test_only_a_hash_is_stored_and_last_use_is_recorded(

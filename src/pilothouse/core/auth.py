@@ -46,6 +46,8 @@ __all__ = [
     "get_session",
     "DbSession",
     "require",
+    "authorize",
+    "required_scopes",
     "AUTH_MARK",
 ]
 
@@ -243,10 +245,25 @@ def require(*, scopes: Iterable[str] = ()) -> Callable[[Request], Coroutine[None
     needed = frozenset(scopes)
 
     async def dependency(request: Request) -> Principal:
-        principal = await _authenticate(request)
-        if not needed <= principal.scopes:
-            raise Forbidden()
-        return principal
+        return await authorize(request, needed)
 
     setattr(dependency, AUTH_MARK, needed)
     return dependency
+
+
+async def authorize(request: Request, needed: frozenset[str]) -> Principal:
+    """The caller's Principal, which must hold every scope in `needed` (else 401 or 403)."""
+    principal = await _authenticate(request)
+    if not needed <= principal.scopes:
+        raise Forbidden()
+    return principal
+
+
+def required_scopes(annotation: object) -> frozenset[str] | None:
+    """The scopes a parameter annotated `Annotated[Principal, Depends(require(...))]` needs,
+    or None when the parameter is no such thing."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        needed = getattr(getattr(meta, "dependency", None), AUTH_MARK, None)
+        if needed is not None:
+            return frozenset(needed)
+    return None

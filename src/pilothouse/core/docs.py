@@ -47,6 +47,8 @@ window.ui = SwaggerUIBundle({{url: "{root}/openapi.json", dom_id: "#swagger-ui",
 
 
 def _needs_auth(route: APIRoute) -> bool:
+    if getattr(route, "auth_scopes", None) is not None:
+        return True  # an ApiRoute that authenticates before its parameters
     pending = list(route.dependant.dependencies)
     while pending:
         dependant = pending.pop()
