@@ -5,7 +5,12 @@ the full stack, beside a bare baseline served by the same server process in the 
 
 The server (bench/server.py) runs in its own process on SQLite, one uvicorn worker; the load
 generator (bench/loadgen.py) runs in this process: 32 keep-alive connections on 127.0.0.1.
-Runs alternate baseline / full stack so machine noise hits both; medians are compared.
+Rounds alternate the targets so machine noise hits all; medians are compared:
+
+    baseline        bare Starlette route: token hash lookup + one row, stdlib sqlite3
+    plain FastAPI   the same two reads in a mounted FastAPI app (the framework's own cost)
+    full stack      1Pilot's GET /sites/{id} (auth, rate limit, site + tags + uptime) and
+                    GET /ping (auth and rate limit only)
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ def main() -> None:
         ).json()["data"]
         targets = {
             "baseline  (Starlette + sqlite3)": f"/baseline/sites/{site['id']}",
+            "plain FastAPI (same reads)": f"/fastapi/sites/{site['id']}",
             "full stack GET /sites/{id}": f"/onepilot/api/v1/sites/{site['id']}",
             "full stack GET /ping": "/onepilot/api/v1/ping",
         }
@@ -114,7 +120,7 @@ def main() -> None:
                 figures[name].append(result.rps)
             print(
                 f"round {round_number}/{args.rounds}: "
-                + ", ".join(f"{n.split()[0]} {v[-1]:,.0f}" for n, v in figures.items()),
+                + ", ".join(f"{n.split('(')[0].strip()} {v[-1]:,.0f}" for n, v in figures.items()),
                 file=sys.stderr,
                 flush=True,
             )
@@ -125,12 +131,16 @@ def main() -> None:
 
     medians = {name: statistics.median(values) for name, values in figures.items()}
     baseline = medians["baseline  (Starlette + sqlite3)"]
+    fastapi = medians["plain FastAPI (same reads)"]
     print(
         f"\nrequests/s, median of {args.rounds} x {args.seconds:g}s, "
         f"{args.connections} connections, 1 server process, SQLite"
     )
     for name, value in medians.items():
-        print(f"  {name:<34} {value:>9,.0f} req/s   ratio to baseline {value / baseline:.2f}")
+        print(
+            f"  {name:<34} {value:>9,.0f} req/s   ratio to baseline {value / baseline:.2f}"
+            f"   to plain FastAPI {value / fastapi:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
@@ -41,7 +42,7 @@ class Runtime:
         default_factory=lambda: asyncio.Semaphore(REQUEST_SLOTS)
     )
 
-    @property
+    @functools.cached_property
     def inline_db(self) -> bool:
         """SQLite answers in microseconds from local memory: call it on the event loop rather
         than paying a thread hop (~100 µs) per call. Network databases go to the threadpool."""
