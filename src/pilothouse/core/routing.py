@@ -40,7 +40,8 @@ def _direct(
 ) -> tuple[Callable[..., Any], frozenset[str] | None]:
     """`endpoint` as a coroutine that runs a plain `def` through `Runtime.db` and renders a
     dict or list with the fast JSON response itself (FastAPI would first validate it against
-    the return annotation and walk it through `jsonable_encoder`)."""
+    the return annotation and walk it through `jsonable_encoder`); with the scopes its
+    Principal needs (None when it takes none)."""
     signature = inspect.signature(endpoint, eval_str=True)
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()]
     # The process Runtime is handed over here, not solved by FastAPI as a dependency per request.
@@ -108,7 +109,8 @@ def operation_id(route: APIRoute) -> str:
 
 
 class ApiRoute(APIRoute):
-    """An APIRoute whose sync handler runs through the runtime's database executor, named in
+    """An APIRoute whose sync handler runs through the runtime's database executor, which
+    authenticates before its parameters are read when it takes a Principal, and is named in
     the OpenAPI document by `operation_id`."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
