@@ -85,12 +85,12 @@ def read_credential(header: str | None, schemes: Collection[str]) -> str | None:
     return user if sep and user and not password else None
 
 
-def principal_from_token(
+async def principal_from_token(
     reader: CredentialReader, secret: str, touch_seconds: int
 ) -> tuple[Principal, bool] | None:
     """The principal of a live API token (one indexed read), and whether its last-used time is
     older than `touch_seconds` and should be written (with `touch_token`)."""
-    row = reader.token(hash_token(secret))
+    row = await reader.token(hash_token(secret))
     if row is None or row.revoked:
         return None
     now = utcnow()
@@ -116,7 +116,7 @@ def touch_token(engine: Engine, token_id: int) -> None:
         )
 
 
-def principal_from_jwt(reader: CredentialReader, secret: str, token: str) -> Principal | None:
+async def principal_from_jwt(reader: CredentialReader, secret: str, token: str) -> Principal | None:
     """The principal of a JWT we signed, while its user is still a member of its organization."""
     claims = decode_jwt(secret, token)
     if claims is None:
@@ -125,7 +125,7 @@ def principal_from_jwt(reader: CredentialReader, secret: str, token: str) -> Pri
         user_id, organization_id = int(claims["sub"]), int(claims["org"])
     except (TypeError, ValueError):
         return None
-    plan = reader.membership_plan(user_id, organization_id)
+    plan = await reader.membership_plan(user_id, organization_id)
     if plan is None:
         return None
     return Principal(
@@ -200,12 +200,14 @@ async def _count(request: Request, spec: AppSpec, runtime: Runtime, key: str, li
         raise RateLimited(headers=headers)
 
 
-def _principal(runtime: Runtime, spec: AppSpec, credential: str) -> tuple[Principal, bool] | None:
+async def _principal(
+    runtime: Runtime, spec: AppSpec, credential: str
+) -> tuple[Principal, bool] | None:
     reader = runtime.credentials
     if looks_like_jwt(credential) and "bearer" in spec.auth_schemes:
-        principal = principal_from_jwt(reader, runtime.secret, credential)
+        principal = await principal_from_jwt(reader, runtime.secret, credential)
         return (principal, False) if principal else None
-    return principal_from_token(reader, credential, runtime.settings.token_touch_seconds)
+    return await principal_from_token(reader, credential, runtime.settings.token_touch_seconds)
 
 
 async def _authenticate(request: Request) -> Principal:
@@ -214,7 +216,7 @@ async def _authenticate(request: Request) -> Principal:
     credential = read_credential(request.headers.get("authorization"), spec.auth_schemes)
     found = None
     if credential is not None:
-        found = await runtime.db(_principal, runtime, spec, credential)
+        found = await _principal(runtime, spec, credential)
     if found is None:
         await _count(
             request,

@@ -75,5 +75,5 @@ class Runtime:
     async def aclose(self) -> None:
         """Release the database and Redis connections."""
         await self.limiter.aclose()
-        self.reads.close()
+        await self.reads.aclose()
         self.engine.dispose()

@@ -75,9 +75,11 @@ def scoped_by_id(model: type[Any], *, leave_out: Collection[str] = ()) -> Prepar
     )
 
 
-def read_scoped(reads: Reads, prepared: Prepared, ident: int, principal: Principal) -> Any | None:
+async def read_scoped(
+    reads: Reads, prepared: Prepared, ident: int, principal: Principal
+) -> Any | None:
     """The row `scoped_by_id` finds for the caller's organization, or None (also for ids
     outside the database's range)."""
     if not 0 < ident <= MAX_ID:
         return None
-    return reads.first(prepared, organization_id=principal.organization_id, ident=ident)
+    return await reads.first(prepared, organization_id=principal.organization_id, ident=ident)

@@ -63,8 +63,8 @@ def _found(site: Site | None) -> Site:
 
 
 @router.get("/ping", tags=["ping"])
-def ping(_principal: Reader) -> dict[str, Any]:
-    """Test that you are correctly authenticated."""
+async def ping(_principal: Reader) -> dict[str, Any]:
+    """Test that you are correctly authenticated (async: no database work, no thread)."""
     return {"message": "pong"}
 
 
@@ -93,9 +93,9 @@ def create_site(
 
 
 @router.get("/sites/{site_id:int}", tags=["sites"])
-def get_site(site_id: int, principal: Reader, runtime: RuntimeDep) -> dict[str, Any]:
-    """One site."""
-    site = service.read_site(runtime.reads, principal, site_id)
+async def get_site(site_id: int, principal: Reader, runtime: RuntimeDep) -> dict[str, Any]:
+    """One site (async: its reads are awaited on the loop, no thread on any database)."""
+    site = await service.read_site(runtime.reads, principal, site_id)
     if site is None:
         raise NotFound()
     return {"data": site}

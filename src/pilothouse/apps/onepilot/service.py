@@ -353,17 +353,17 @@ def site_bodies(session: Session, sites: Sequence[Site]) -> list[dict[str, Any]]
     return [site_out(site, stored[site.id] or live.get(site.id, NO_UPTIME)) for site in sites]
 
 
-def read_site(reads: Reads, principal: Principal, site_id: int) -> dict[str, Any] | None:
+async def read_site(reads: Reads, principal: Principal, site_id: int) -> dict[str, Any] | None:
     """One of the organization's sites as the API shows it, from prepared reads: the row, its
     tags and (while fresh) its uptime rollup, without opening a unit of work."""
-    site = read_scoped(reads, _SITE_ROW, site_id, principal)
+    site = await read_scoped(reads, _SITE_ROW, site_id, principal)
     if site is None:
         return None
-    tags = reads.all(_SITE_TAGS, site_id=site.id)
+    tags = await reads.all(_SITE_TAGS, site_id=site.id)
     now = utcnow()
     uptime = stored_uptime(site, now)
     if uptime is None:
-        row = reads.first(_UPTIME_ONE, site_id=site.id, **_windows(now))
+        row = await reads.first(_UPTIME_ONE, site_id=site.id, **_windows(now))
         uptime = NO_UPTIME if row is None else _uptime(row[1:])
     return site_out(site, uptime, tags=tags)
 

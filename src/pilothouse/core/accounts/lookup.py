@@ -1,7 +1,7 @@
 """The reads authentication needs, outside any request's unit of work.
 
-They are prepared reads (`core.reads`): on SQLite checking a token costs one indexed read on
-the process's own connection and nothing else: no session, no pool checkout, no transaction.
+They are prepared reads (`core.reads`), awaited on the event loop: checking a token costs one
+indexed read and nothing else: no session, no thread hop, no transaction.
 """
 
 from __future__ import annotations
@@ -45,11 +45,13 @@ class CredentialReader:
     def __init__(self, reads: Reads) -> None:
         self._reads = reads
 
-    def token(self, token_hash: str) -> Any | None:
+    async def token(self, token_hash: str) -> Any | None:
         """The token with this hash, with its organization's plan."""
-        return self._reads.first(_TOKEN, token_hash=token_hash)
+        return await self._reads.first(_TOKEN, token_hash=token_hash)
 
-    def membership_plan(self, user_id: int, organization_id: int) -> Any:
+    async def membership_plan(self, user_id: int, organization_id: int) -> Any:
         """The organization's plan when the user is its member, else None."""
-        row = self._reads.first(_MEMBERSHIP_PLAN, user_id=user_id, organization_id=organization_id)
+        row = await self._reads.first(
+            _MEMBERSHIP_PLAN, user_id=user_id, organization_id=organization_id
+        )
         return row[0] if row is not None else None
