@@ -1,7 +1,7 @@
 """Sites, tags and logs of one organization: the rules, shared by the API and the workers.
 
-Every function takes a session and the caller's Principal, flushes and never commits; but
-`read_site`, the hot read, which awaits prepared reads and opens no unit of work.
+Every function takes a session and the caller's Principal, flushes and never commits, except
+`read_site`, the hot read: it awaits prepared reads and opens no unit of work.
 """
 
 from __future__ import annotations
