@@ -64,7 +64,8 @@ def _found(site: Site | None) -> Site:
 
 @router.get("/ping", tags=["ping"])
 async def ping(_principal: Reader) -> dict[str, Any]:
-    """Test that you are correctly authenticated (async: no database work, no thread)."""
+    """Test that you are correctly authenticated."""
+    # async: no database work, so no thread on any database.
     return {"message": "pong"}
 
 
@@ -94,7 +95,8 @@ def create_site(
 
 @router.get("/sites/{site_id:int}", tags=["sites"])
 async def get_site(site_id: int, principal: Reader, runtime: RuntimeDep) -> dict[str, Any]:
-    """One site (async: its reads are awaited on the loop, no thread on any database)."""
+    """One site."""
+    # async: its prepared reads are awaited on the loop, no thread on any database.
     site = await service.read_site(runtime.reads, principal, site_id)
     if site is None:
         raise NotFound()
