@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from pilothouse.core.auth import Principal
@@ -26,6 +26,20 @@ def scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
     return stmt.where(entity.organization_id == principal.organization_id)
 
 
+def _owned_by_id(table: Any) -> ColumnElement[bool]:
+    """`table`'s row `:ident` of organization `:organization_id` (a model or a Table's `.c`)."""
+    return and_(
+        table.organization_id == bindparam("organization_id"), table.id == bindparam("ident")
+    )
+
+
+def _by_id_params(ident: Any, principal: Principal) -> dict[str, Any] | None:
+    """The parameters of `_owned_by_id`, or None for an id outside the database's range."""
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        return None
+    return {"organization_id": principal.organization_id, "ident": ident}
+
+
 # Built once per model: constructing the statement costs more than running it.
 _BY_ID: dict[tuple[type[Any], tuple[Any, ...]], Select[Any]] = {}
 
@@ -33,9 +47,7 @@ _BY_ID: dict[tuple[type[Any], tuple[Any, ...]], Select[Any]] = {}
 def _by_id(model: type[Any], joined: tuple[Any, ...]) -> Select[Any]:
     stmt = _BY_ID.get((model, joined))
     if stmt is None:
-        stmt = select(model).where(
-            model.organization_id == bindparam("organization_id"), model.id == bindparam("ident")
-        )
+        stmt = select(model).where(_owned_by_id(model))
         if joined:
             stmt = stmt.options(*(joinedload(attribute) for attribute in joined))
         _BY_ID[(model, joined)] = stmt
@@ -55,9 +67,9 @@ def get_scoped(
     `joined` names relationships to load in the same query (`joined=(Site.tags,)`): one round
     trip instead of a second loader query.
     """
-    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+    params = _by_id_params(ident, principal)
+    if params is None:
         return None
-    params = {"organization_id": principal.organization_id, "ident": ident}
     result: M | None = session.scalars(_by_id(model, joined), params).unique().first()
     return result
 
@@ -67,12 +79,7 @@ def scoped_by_id(model: type[Any], *, leave_out: Collection[str] = ()) -> Prepar
     those in `leave_out`): run it with `read_scoped`."""
     table = model.__table__
     columns = [column for column in table.columns if column.key not in leave_out]
-    return Prepared(
-        select(*columns).where(
-            table.c.organization_id == bindparam("organization_id"),
-            table.c.id == bindparam("ident"),
-        )
-    )
+    return Prepared(select(*columns).where(_owned_by_id(table.c)))
 
 
 async def read_scoped(
@@ -80,6 +87,7 @@ async def read_scoped(
 ) -> Any | None:
     """The row `scoped_by_id` finds for the caller's organization, or None (also for ids
     outside the database's range)."""
-    if not 0 < ident <= MAX_ID:
+    params = _by_id_params(ident, principal)
+    if params is None:
         return None
-    return await reads.first(prepared, organization_id=principal.organization_id, ident=ident)
+    return await reads.first(prepared, **params)
