@@ -37,20 +37,18 @@ class RateLimitState:
         """Whole seconds until the window resets (at least 1)."""
         return max(1, math.ceil(self.reset_at - time.time()))
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
-
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
-        """The same headers as ASGI writes them (lower-case names, bytes)."""
+        """`X-RateLimit-Limit`, `-Remaining` and `-Reset` as ASGI writes them (names in lower
+        case, as every response sends them, and bytes)."""
         return [
             (b"x-ratelimit-limit", b"%d" % self.limit),
             (b"x-ratelimit-remaining", b"%d" % self.remaining),
             (b"x-ratelimit-reset", b"%d" % self.reset),
         ]
+
+    def headers(self) -> dict[str, str]:
+        """The same headers, for an error response."""
+        return {name.decode(): value.decode() for name, value in self.raw_headers()}
 
 
 class _MemoryWindows:
